@@ -1,0 +1,30 @@
+{
+  "variables": {
+    "mm_no_mremap%": "false"
+  },
+  "targets": [
+    {
+      "target_name": "mmap_native",
+      "sources": ["src/mmap.c", "src/search.c", "src/binding.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [
+        ["OS=='win'", {
+          "sources": ["src/win32.c"],
+          "defines": ["WIN32_LEAN_AND_MEAN", "_CRT_SECURE_NO_WARNINGS"],
+          "msvs_settings": {
+            "VCCLCompilerTool": { "WarningLevel": 4, "AdditionalOptions": ["/std:c11"] }
+          }
+        }, {
+          "sources": ["src/posix.c"],
+          "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
+          "xcode_settings": {
+            "OTHER_CFLAGS": ["-std=gnu11", "-fvisibility=hidden"],
+            "WARNING_CFLAGS": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
+          }
+        }],
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }],
+        ["mm_no_mremap=='true'", { "defines": ["MM_NO_MREMAP"] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,137 @@
+'use strict'
+// args.js: argument checks and Python's index arithmetic, done before C sees anything.
+const { invalidArgType, invalidArgValue, outOfRange } = require('./errors')
+
+// Far outside any map, yet exact as a double: where Python would clamp a
+// huge integer, so does this module.
+const HUGE = 2 ** 64
+
+// An integer argument as a Number. Numbers must be integers (RangeError
+// otherwise, as Node core does); bigints of any size are accepted, and ones
+// beyond 2^53 become ±2^64, which every range check rejects or clamps.
+function toInteger (name, value) {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value)
+    return value
+  }
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) return HUGE
+    if (value < -BigInt(Number.MAX_SAFE_INTEGER)) return -HUGE
+    return Number(value)
+  }
+  throw invalidArgType(name, 'of type number or bigint', value)
+}
+
+// Like toInteger, with undefined (and, where allowNull, null) giving fallback.
+function optionalInteger (name, value, fallback, allowNull = false) {
+  if (value === undefined || (allowNull && value === null)) return fallback
+  return toInteger(name, value)
+}
+
+function nonNegative (name, value) {
+  const n = toInteger(name, value)
+  if (n < 0) throw outOfRange(name, '>= 0', value)
+  return n
+}
+
+// The bytes of a bytes-like argument as a Uint8Array over the same memory.
+// Strings are accepted (as UTF-8) only where allowString is set.
+function toBytes (name, value, allowString = false) {
+  if (value instanceof Uint8Array) return checkAttached(name, value)
+  if (ArrayBuffer.isView(value)) {
+    // A DataView's getters throw once its buffer is detached; so does
+    // constructing a view on a detached buffer.
+    try {
+      return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    } catch {
+      throw invalidArgValue(name, value, 'must not be a view of a detached ArrayBuffer')
+    }
+  }
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {
+    try {
+      return new Uint8Array(value)
+    } catch {
+      throw invalidArgValue(name, value, 'must not be a detached ArrayBuffer')
+    }
+  }
+  if (allowString && typeof value === 'string') return Buffer.from(value, 'utf8')
+  const expected = allowString
+    ? 'of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer'
+    : 'an instance of Buffer, TypedArray, DataView or ArrayBuffer'
+  throw invalidArgType(name, expected, value)
+}
+
+// A view of length 0 may sit on a detached buffer: say so instead of
+// treating it as empty data.
+function checkAttached (name, view) {
+  if (view.byteLength === 0) {
+    try {
+      // eslint-disable-next-line no-new
+      new Uint8Array(view.buffer, 0, 0)
+    } catch {
+      throw invalidArgValue(name, view, 'must not be a view of a detached ArrayBuffer')
+    }
+  }
+  return view
+}
+
+function optionsObject (name, value) {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object') throw invalidArgType(name, 'of type object', value)
+  return value
+}
+
+function optionalBoolean (name, value, fallback) {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw invalidArgType(name, 'of type boolean', value)
+  return value
+}
+
+// Python's PySlice_AdjustIndices: clamps start and end for a sequence of
+// `length` items and the given step, and counts the items selected.
+function adjustSlice (length, start, end, step) {
+  if (start === undefined || start === null) {
+    start = step < 0 ? length - 1 : 0
+  } else if (start < 0) {
+    start += length
+    if (start < 0) start = step < 0 ? -1 : 0
+  } else if (start >= length) {
+    start = step < 0 ? length - 1 : length
+  }
+  if (end === undefined || end === null) {
+    end = step < 0 ? -1 : length
+  } else if (end < 0) {
+    end += length
+    if (end < 0) end = step < 0 ? -1 : 0
+  } else if (end >= length) {
+    end = step < 0 ? length - 1 : length
+  }
+  let count = 0
+  if (step < 0) {
+    if (end < start) count = Math.floor((start - end - 1) / -step) + 1
+  } else if (start < end) {
+    count = Math.floor((end - start - 1) / step) + 1
+  }
+  return { start, end, count }
+}
+
+// Python's ADJUST_INDICES for one search bound: negatives count from the
+// end, then the result is clamped to [0, length].
+function adjustIndex (index, length) {
+  if (index < 0) {
+    index += length
+    return index < 0 ? 0 : index
+  }
+  return index > length ? length : index
+}
+
+module.exports = {
+  toInteger,
+  optionalInteger,
+  nonNegative,
+  toBytes,
+  optionsObject,
+  optionalBoolean,
+  adjustSlice,
+  adjustIndex
+}

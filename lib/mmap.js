@@ -1,0 +1,516 @@
+'use strict'
+// mmap.js: the Mmap class (Python's mmap.mmap) and open(): argument checks, Python's semantics, views.
+const fs = require('fs')
+const util = require('util')
+const { constants: bufferConstants } = require('buffer')
+const binding = require('./binding')
+const constants = require('./constants')
+const errors = require('./errors')
+const args = require('./args')
+const search = require('./search')
+
+const {
+  ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY,
+  PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2
+} = constants
+const ACCESS_NAMES = ['ACCESS_DEFAULT', 'ACCESS_READ', 'ACCESS_WRITE', 'ACCESS_COPY']
+const isWindows = process.platform === 'win32'
+
+// The longest single ArrayBuffer over external memory this Node allows
+// (4 GiB on Node 20, 2^53 - 1 later).
+const MAX_VIEW = bufferConstants.MAX_LENGTH
+
+// open() passes this option to hand its descriptor over instead of duplicating it.
+const kOwnFd = Symbol('mmap-native.ownFd')
+
+// The descriptor in an fd argument: an integer, or an object (a FileHandle)
+// with a numeric fd.
+function toFd (value) {
+  if (value !== null && typeof value === 'object' && 'fd' in value) {
+    const fd = value.fd
+    if (typeof fd !== 'number' || !Number.isInteger(fd)) throw errors.invalidArgType('fd.fd', 'an integer', fd)
+    // A closed FileHandle reports fd -1: that must not become anonymous memory.
+    if (fd < 0) throw errors.systemError(errors.errnoOf('EBADF'), 'fstat')
+    return fd
+  }
+  const fd = args.toInteger('fd', value)
+  if (fd > 2 ** 31 - 1 || fd < -(2 ** 31)) throw errors.outOfRange('fd', 'a 32-bit integer', value)
+  return fd
+}
+
+// Python's access normalisation: the effective access and the flags and
+// protection the map is made with.
+function resolveAccess (access, flags, prot) {
+  const defaults = flags === MAP_SHARED && prot === (PROT_READ | PROT_WRITE)
+  if (access !== ACCESS_DEFAULT && !defaults) {
+    throw errors.invalidArgValue('options', { access, flags, prot }, "can't specify both access and flags, prot")
+  }
+  switch (access) {
+    case ACCESS_READ: return { access, flags: MAP_SHARED, prot: PROT_READ }
+    case ACCESS_WRITE: return { access, flags: MAP_SHARED, prot: PROT_READ | PROT_WRITE }
+    case ACCESS_COPY: return { access, flags: MAP_PRIVATE, prot: PROT_READ | PROT_WRITE }
+    case ACCESS_DEFAULT: {
+      // Python derives the access of a default map from prot: without
+      // PROT_WRITE it is a read-only map.
+      let effective = ACCESS_READ
+      if ((prot & PROT_READ) && (prot & PROT_WRITE)) effective = ACCESS_DEFAULT
+      else if (prot & PROT_WRITE) effective = ACCESS_WRITE
+      return { access: effective, flags, prot }
+    }
+    default:
+      throw errors.invalidArgValue('options.access', access, 'must be one of ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY')
+  }
+}
+
+class Mmap {
+  #handle = null
+  #length = 0
+  #pos = 0
+  #offset = 0
+  #access = ACCESS_DEFAULT
+  #anonymous = false
+  #trackfd = true
+  #buffer = null
+
+  constructor (fd, length, options) {
+    fd = toFd(fd)
+    length = args.toInteger('length', length)
+    const opts = args.optionsObject('options', options)
+    const access = args.optionalInteger('options.access', opts.access, ACCESS_DEFAULT)
+    const offset = args.optionalInteger('options.offset', opts.offset, 0)
+    const trackfd = args.optionalBoolean('options.trackfd', opts.trackfd, true)
+    let flags = MAP_SHARED
+    let prot = PROT_READ | PROT_WRITE
+    if (isWindows) {
+      if (opts.flags !== undefined || opts.prot !== undefined) {
+        throw errors.invalidArgValue('options', opts, 'cannot have flags or prot on Windows (use access)')
+      }
+    } else {
+      flags = args.optionalInteger('options.flags', opts.flags, MAP_SHARED)
+      prot = args.optionalInteger('options.prot', opts.prot, PROT_READ | PROT_WRITE)
+    }
+    const tagname = opts.tagname
+    if (tagname !== undefined && tagname !== null) {
+      if (typeof tagname !== 'string') throw errors.invalidArgType('options.tagname', 'of type string', tagname)
+      if (!isWindows) throw errors.invalidArgValue('options.tagname', tagname, 'is only supported on Windows')
+    }
+    // Python's order: negative length, negative offset, then access.
+    if (length < 0) throw errors.outOfRange('length', '>= 0', length)
+    if (offset < 0) throw errors.outOfRange('options.offset', '>= 0', offset)
+    for (const [name, value] of [['options.flags', flags], ['options.prot', prot]]) {
+      if (value > 2 ** 31 - 1 || value < -(2 ** 31)) throw errors.outOfRange(name, 'a 32-bit integer', value)
+    }
+    const mode = resolveAccess(access, flags, prot)
+    const ownFd = opts[kOwnFd] === true
+
+    let mapLength = length
+    if (fd === -1) {
+      // Anonymous memory: Python refuses length 0 (mmap(2) says EINVAL).
+      if (length === 0) throw errors.systemError(errors.errnoOf('EINVAL'), 'mmap')
+    } else {
+      const [size, regular] = binding.fileInfo(fd)
+      if (regular) {
+        if (offset > size) {
+          throw errors.rangeError(`offset ${offset} is past the end of the ${size}-byte file`)
+        }
+        if (length === 0) {
+          mapLength = size - offset
+        } else if (length > size - offset && !isWindows) {
+          throw errors.rangeError(`length ${length} at offset ${offset} is past the end of the ${size}-byte file ` +
+            '(a map never extends a file on POSIX; resize() does)')
+        }
+      } else if (length === 0) {
+        // Not a regular file: there is no size to map up to.
+        throw errors.systemError(errors.errnoOf('EINVAL'), 'mmap')
+      }
+    }
+
+    const keepFd = fd !== -1 && (trackfd || ownFd)
+    this.#handle = binding.map(fd, mapLength, fd === -1 ? 0 : offset, mode.access, mode.flags, mode.prot,
+      !ownFd, keepFd, tagname ?? undefined)
+    this.#length = mapLength
+    this.#offset = offset
+    this.#access = mode.access
+    this.#anonymous = fd === -1
+    this.#trackfd = trackfd || ownFd
+  }
+
+  // The live handle, or ERR_MMAP_CLOSED.
+  #live () {
+    if (this.#handle === null) throw errors.closedError()
+    return this.#handle
+  }
+
+  #writable (what) {
+    const handle = this.#live()
+    if (this.#access === ACCESS_READ) throw errors.readonlyError(what)
+    return handle
+  }
+
+  get length () {
+    this.#live()
+    return this.#length
+  }
+
+  get closed () {
+    return this.#handle === null
+  }
+
+  close () {
+    if (this.#handle === null) return
+    const handle = this.#handle
+    this.#handle = null
+    this.#buffer = null
+    binding.close(handle)
+  }
+
+  [Symbol.dispose] () {
+    this.close()
+  }
+
+  // The size of the file behind the map (an anonymous map's length).
+  size () {
+    const handle = this.#live()
+    if (this.#anonymous) return this.#length
+    if (!this.#trackfd) {
+      const err = errors.systemError(errors.errnoOf('EBADF'), 'fstat')
+      err.message += ' (this map was made with trackfd: false and keeps no descriptor)'
+      throw err
+    }
+    return binding.fileSize(handle)
+  }
+
+  // The whole map as one zero-copy ArrayBuffer.
+  get buffer () {
+    const handle = this.#live()
+    if (this.#buffer === null) {
+      if (this.#length === 0) {
+        this.#buffer = new ArrayBuffer(0)
+      } else if (this.#length > MAX_VIEW) {
+        throw errors.rangeError(`this ${this.#length}-byte map is larger than the longest ArrayBuffer ` +
+          `this Node.js allows (${MAX_VIEW} bytes); use subarray() windows instead`)
+      } else {
+        this.#buffer = binding.view(handle, 0, this.#length)
+      }
+    }
+    return this.#buffer
+  }
+
+  // A zero-copy Buffer over [start, end) of the map (Buffer.subarray's clamping).
+  subarray (start, end) {
+    start = args.optionalInteger('start', start, 0)
+    end = args.optionalInteger('end', end, Infinity)
+    const handle = this.#live()
+    const length = this.#length
+    start = start < 0 ? Math.max(length + start, 0) : Math.min(start, length)
+    end = end < 0 ? Math.max(length + end, 0) : Math.min(end, length)
+    const size = Math.max(end - start, 0)
+    if (length <= MAX_VIEW) return Buffer.from(this.buffer, start, size)
+    if (size > MAX_VIEW) {
+      throw errors.rangeError(`a view of ${size} bytes is longer than the longest ArrayBuffer this Node.js ` +
+        `allows (${MAX_VIEW} bytes)`)
+    }
+    if (size === 0) return Buffer.alloc(0)
+    return Buffer.from(binding.view(handle, start, size))
+  }
+
+  get (index) {
+    index = args.toInteger('index', index)
+    const handle = this.#live()
+    const i = index < 0 ? index + this.#length : index
+    if (i < 0 || i >= this.#length) throw errors.rangeError(`mmap index ${index} out of range for length ${this.#length}`)
+    return binding.get(handle, i)
+  }
+
+  set (index, value) {
+    index = args.toInteger('index', index)
+    value = args.toInteger('value', value)
+    const handle = this.#writable('set')
+    const i = index < 0 ? index + this.#length : index
+    if (i < 0 || i >= this.#length) throw errors.rangeError(`mmap index ${index} out of range for length ${this.#length}`)
+    if (value < 0 || value > 255) throw errors.outOfRange('value', '>= 0 and <= 255', value)
+    binding.set(handle, i, value)
+  }
+
+  slice (start, end, step) {
+    start = args.optionalInteger('start', start, undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    step = args.optionalInteger('step', step, 1, true)
+    if (step === 0) throw errors.invalidArgValue('step', step, 'must not be zero')
+    const handle = this.#live()
+    const s = args.adjustSlice(this.#length, start, end, step)
+    if (s.count > MAX_VIEW) throw errors.rangeError(`a slice of ${s.count} bytes is longer than the longest Buffer (${MAX_VIEW} bytes)`)
+    if (step === 1) return binding.copy(handle, s.start, s.count)
+    return binding.copyStep(handle, s.start, step, s.count)
+  }
+
+  setSlice (start, end, data, step) {
+    start = args.optionalInteger('start', start, undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const bytes = args.toBytes('data', data)
+    step = args.optionalInteger('step', step, 1, true)
+    if (step === 0) throw errors.invalidArgValue('step', step, 'must not be zero')
+    const handle = this.#writable('setSlice')
+    const s = args.adjustSlice(this.#length, start, end, step)
+    if (bytes.length !== s.count) {
+      throw errors.rangeError(`mmap slice assignment is wrong size: the slice has ${s.count} bytes, data has ${bytes.length}`)
+    }
+    if (step === 1) binding.write(handle, s.start, bytes)
+    else binding.writeStep(handle, s.start, step, s.count, bytes)
+  }
+
+  // Python's find/rfind bounds: start defaults to the current position,
+  // negatives count from the end, and a start past the end finds nothing.
+  #searchRange (start, end) {
+    start = args.optionalInteger('start', start, undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const length = this.#length
+    start = start === undefined ? this.#pos : start
+    if (start > length) return null
+    start = args.adjustIndex(start, length)
+    end = end === undefined ? length : args.adjustIndex(end, length)
+    return end < start ? null : [start, end]
+  }
+
+  find (sub, start, end) {
+    const needle = args.toBytes('sub', sub, true)
+    const range = this.#searchRange(start, end)
+    const handle = this.#live()
+    if (range === null) return -1
+    return binding.find(handle, needle, range[0], range[1])
+  }
+
+  rfind (sub, start, end) {
+    const needle = args.toBytes('sub', sub, true)
+    const range = this.#searchRange(start, end)
+    const handle = this.#live()
+    if (range === null) return -1
+    return binding.rfind(handle, needle, range[0], range[1])
+  }
+
+  // bytes.count: start defaults to 0, bounds as in bytes methods.
+  count (sub, start, end) {
+    const needle = args.toBytes('sub', sub, true)
+    start = args.optionalInteger('start', start, 0, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const handle = this.#live()
+    const length = this.#length
+    if (start > length) return 0
+    start = args.adjustIndex(start, length)
+    end = end === undefined ? length : args.adjustIndex(end, length)
+    if (end < start) return 0
+    return binding.count(handle, needle, start, end)
+  }
+
+  read (n) {
+    n = args.optionalInteger('n', n, -1, true)
+    const handle = this.#live()
+    const remaining = Math.max(this.#length - this.#pos, 0)
+    if (n < 0 || n > remaining) n = remaining
+    if (n > MAX_VIEW) throw errors.rangeError(`cannot read ${n} bytes into one Buffer (at most ${MAX_VIEW})`)
+    const out = binding.copy(handle, this.#pos, n)
+    this.#pos += n
+    return out
+  }
+
+  readByte () {
+    const handle = this.#live()
+    if (this.#pos >= this.#length) throw errors.rangeError(`read byte out of range: position ${this.#pos} of ${this.#length}`)
+    return binding.get(handle, this.#pos++)
+  }
+
+  readline () {
+    const handle = this.#live()
+    const line = binding.readline(handle, this.#pos)
+    this.#pos += line.length
+    return line
+  }
+
+  write (data) {
+    const bytes = args.toBytes('data', data)
+    const handle = this.#writable('write')
+    const pos = this.#pos
+    if (pos > this.#length || bytes.length > this.#length - pos) {
+      throw errors.rangeError(`data out of range: ${bytes.length} bytes at position ${pos} of a ${this.#length}-byte map`)
+    }
+    binding.write(handle, pos, bytes)
+    this.#pos = pos + bytes.length
+    return bytes.length
+  }
+
+  writeByte (byte) {
+    byte = args.toInteger('byte', byte)
+    if (byte < 0 || byte > 255) throw errors.outOfRange('byte', '>= 0 and <= 255', byte)
+    const handle = this.#writable('writeByte')
+    if (this.#pos >= this.#length) throw errors.rangeError(`write byte out of range: position ${this.#pos} of ${this.#length}`)
+    binding.set(handle, this.#pos, byte)
+    this.#pos++
+  }
+
+  seek (pos, whence) {
+    pos = args.toInteger('pos', pos)
+    whence = args.optionalInteger('whence', whence, 0)
+    this.#live()
+    let where
+    if (whence === 0) where = pos
+    else if (whence === 1) where = this.#pos + pos
+    else if (whence === 2) where = this.#length + pos
+    else throw errors.invalidArgValue('whence', whence, 'must be SEEK_SET (0), SEEK_CUR (1) or SEEK_END (2)')
+    if (where < 0 || where > this.#length) throw errors.rangeError(`seek out of range: ${where} is outside [0, ${this.#length}]`)
+    this.#pos = where
+    return where
+  }
+
+  tell () {
+    this.#live()
+    return this.#pos
+  }
+
+  seekable () {
+    return true
+  }
+
+  move (dest, src, count) {
+    dest = args.toInteger('dest', dest)
+    src = args.toInteger('src', src)
+    count = args.toInteger('count', count)
+    const handle = this.#writable('move')
+    const length = this.#length
+    if (dest < 0 || src < 0 || count < 0 || count > length - dest || count > length - src) {
+      throw errors.rangeError(`source, destination, or count out of range: move(${dest}, ${src}, ${count}) in a ${length}-byte map`)
+    }
+    binding.move(handle, dest, src, count)
+  }
+
+  // The range flush() and flushAsync() cover; null when there is nothing to sync.
+  #flushRange (offset, size) {
+    offset = args.optionalInteger('offset', offset, 0)
+    size = args.optionalInteger('size', size, -1)
+    this.#live()
+    const length = this.#length
+    if (size === -1 && offset >= 0) size = Math.max(length - offset, 0)
+    if (offset < 0 || size < 0 || offset > length || size > length - offset) {
+      throw errors.rangeError(`flush values out of range: offset ${offset}, size ${size} in a ${length}-byte map`)
+    }
+    // Python: read-only and copy-on-write maps have nothing to write back.
+    if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return null
+    return [offset, size]
+  }
+
+  flush (offset, size) {
+    const range = this.#flushRange(offset, size)
+    if (range !== null) binding.sync(this.#handle, range[0], range[1])
+  }
+
+  flushAsync (offset, size) {
+    try {
+      const range = this.#flushRange(offset, size)
+      if (range === null) return Promise.resolve()
+      return binding.syncAsync(this.#handle, range[0], range[1])
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  resize (newSize) {
+    newSize = args.toInteger('newSize', newSize)
+    const handle = this.#live()
+    if (!this.#trackfd) throw errors.invalidArgValue('newSize', newSize, "can't be applied: this map was made with trackfd: false")
+    if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) {
+      throw errors.coded(TypeError, 'ERR_MMAP_READONLY', "mmap can't resize a readonly or copy-on-write memory map")
+    }
+    if (newSize < 0 || newSize > Number.MAX_SAFE_INTEGER - this.#offset) throw errors.outOfRange('newSize', '>= 0', newSize)
+    binding.resize(handle, newSize)
+    // The old ArrayBuffer has the old length (and was detached if the
+    // memory moved or shrank): the next access makes a new one.
+    this.#buffer = null
+    this.#length = newSize
+  }
+
+  madvise (option, start, length) {
+    option = args.toInteger('option', option)
+    start = args.optionalInteger('start', start, 0)
+    length = args.optionalInteger('length', length, undefined, true)
+    const handle = this.#live()
+    const size = this.#length
+    if (option > 2 ** 31 - 1 || option < -(2 ** 31)) throw errors.outOfRange('option', 'a 32-bit integer', option)
+    if (start < 0 || start >= size) throw errors.rangeError(`madvise start out of bounds: ${start} in a ${size}-byte map`)
+    if (length === undefined) length = size
+    if (length < 0) throw errors.outOfRange('length', '>= 0', length)
+    if (length > size - start) length = size - start
+    binding.advise(handle, option, start, length)
+  }
+
+  setName (name) {
+    if (typeof name !== 'string') throw errors.invalidArgType('name', 'of type string', name)
+    const handle = this.#live()
+    if (name.includes('\0')) throw errors.invalidArgValue('name', name, 'must not contain null bytes')
+    if (!this.#anonymous) throw errors.invalidArgValue('name', name, 'can only name anonymous maps')
+    const bytes = Buffer.byteLength(name)
+    if (bytes > 79) throw errors.outOfRange('name', 'at most 79 bytes of UTF-8', `${bytes} bytes`)
+    binding.setName(handle, name)
+  }
+
+  search (regexp, start, end) {
+    const it = this.#matches('search', regexp, start, end)
+    const first = it.next()
+    return first.done ? null : first.value
+  }
+
+  matchAll (regexp, start, end) {
+    return this.#matches('matchAll', regexp, start, end)
+  }
+
+  // Python's re bounds: pos and endpos are clamped to [0, length], never
+  // counted from the end.
+  #matches (method, regexp, start, end) {
+    if (!(regexp instanceof RegExp)) throw errors.invalidArgType('regexp', 'an instance of RegExp', regexp)
+    start = args.optionalInteger('start', start, 0, true)
+    end = args.optionalInteger('end', end, Infinity, true)
+    this.#live()
+    const length = this.#length
+    start = Math.min(Math.max(start, 0), length)
+    end = Math.min(Math.max(end, 0), length)
+    if (end < start) return [][Symbol.iterator]()
+    const latin1 = (s, e) => binding.latin1(this.#live(), s, e)
+    return search.matches(latin1, regexp, start, end)
+  }
+
+  [util.inspect.custom] () {
+    if (this.#handle === null) return 'Mmap <closed>'
+    return `Mmap <access=${ACCESS_NAMES[this.#access]}, length=${this.#length}, pos=${this.#pos}, offset=${this.#offset}>`
+  }
+}
+
+// Opens path with the mode the access needs, maps it and owns the
+// descriptor; options.create (with size) creates or extends the file first.
+function open (path, options) {
+  if (typeof path !== 'string' && !Buffer.isBuffer(path) && !(path instanceof URL)) {
+    throw errors.invalidArgType('path', 'of type string or an instance of Buffer or URL', path)
+  }
+  const opts = args.optionsObject('options', options)
+  const access = args.optionalInteger('options.access', opts.access, ACCESS_READ)
+  const create = args.optionalBoolean('options.create', opts.create, false)
+  const size = opts.size === undefined ? undefined : args.nonNegative('options.size', opts.size)
+  if (size !== undefined && !create) throw errors.invalidArgValue('options.size', size, 'needs options.create: true')
+  if (size > Number.MAX_SAFE_INTEGER) throw errors.outOfRange('options.size', `<= ${Number.MAX_SAFE_INTEGER}`, size)
+  const length = args.optionalInteger('options.length', opts.length, 0)
+  const readOnly = access === ACCESS_READ || access === ACCESS_COPY
+  let mode = readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR
+  if (create) mode = fs.constants.O_RDWR | fs.constants.O_CREAT
+  const shown = path instanceof URL ? path.pathname : String(path)
+  const fd = fs.openSync(path, mode, 0o666)
+  try {
+    if (size !== undefined && fs.fstatSync(fd).size < size) fs.ftruncateSync(fd, size)
+    const mapOptions = { ...opts, access, [kOwnFd]: true }
+    delete mapOptions.create
+    delete mapOptions.size
+    delete mapOptions.length
+    return new Mmap(fd, length, mapOptions)
+  } catch (err) {
+    fs.closeSync(fd)
+    throw errors.withPath(err, shown)
+  }
+}
+
+module.exports = { Mmap, open }

@@ -1,0 +1,74 @@
+'use strict'
+// search.js: regular-expression search over mapped bytes read as latin1, window by window.
+//
+// A JavaScript string holds at most ~512 MiB, so a map is searched in windows
+// of WINDOW bytes. Each window string also carries up to CONTEXT bytes before
+// it (for lookbehind, \b and ^), and a match that ends within CONTEXT bytes of
+// a window's cut is searched again from its start in a fresh window. Every
+// match up to CONTEXT bytes long is therefore found exactly as if the whole
+// range were one string; lookarounds see CONTEXT bytes on either side.
+
+const WINDOW = 64 * 1024 * 1024
+const CONTEXT = 1024 * 1024
+
+// A global copy of re (keeping its other flags, sticky included).
+function globalCopy (re) {
+  return new RegExp(re, re.flags.includes('g') ? re.flags : re.flags + 'g')
+}
+
+// Rebases a match found in a window string that starts at byte `base`.
+function rebase (match, base) {
+  match.index += base
+  match.input = undefined
+  if (match.indices) {
+    const shift = (pair) => { if (pair) { pair[0] += base; pair[1] += base } }
+    for (const pair of match.indices) shift(pair)
+    if (match.indices.groups) for (const key of Object.keys(match.indices.groups)) shift(match.indices.groups[key])
+  }
+  return match
+}
+
+// Yields the matches of re in bytes [start, end) of the map; latin1(s, e)
+// returns the bytes [s, e) as a string.
+function * matches (latin1, re, start, end) {
+  const g = globalCopy(re)
+  const sticky = g.sticky
+  let loadedAt = -1
+  let base = 0
+  let windowEnd = 0
+  let text = ''
+  const load = (at) => {
+    loadedAt = at
+    base = Math.max(0, at - CONTEXT)
+    windowEnd = Math.min(end, at + WINDOW)
+    text = latin1(base, windowEnd)
+  }
+  let pos = start
+  load(pos)
+  while (pos <= end) {
+    g.lastIndex = pos - base
+    const match = g.exec(text)
+    if (match === null) {
+      if (windowEnd === end || sticky) return
+      // Matches that start in the last CONTEXT bytes may run past the cut:
+      // the next window starts that far back.
+      pos = Math.max(pos, windowEnd - CONTEXT)
+      load(pos)
+      continue
+    }
+    const matchStart = base + match.index
+    const matchEnd = matchStart + match[0].length
+    if (windowEnd < end && matchEnd > windowEnd - CONTEXT && matchStart > loadedAt) {
+      // The cut may have shortened or changed this match: look again with
+      // a window that starts at it.
+      pos = matchStart
+      load(pos)
+      continue
+    }
+    yield rebase(match, base)
+    pos = matchEnd === matchStart ? matchEnd + 1 : matchEnd
+    if (pos > windowEnd && pos <= end) load(pos)
+  }
+}
+
+module.exports = { matches, WINDOW, CONTEXT }

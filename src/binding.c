@@ -1,0 +1,877 @@
+// binding.c: Node-API glue only: unpack arguments, call the core (mmap.h), hand out views, throw.
+#include <node_api.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmap.h"
+
+// A map as JavaScript holds it: a type-tagged object wrapping this struct.
+// Each external ArrayBuffer handed out holds a reference too, so the mapping
+// outlives the Mmap object while views of it are reachable.
+typedef struct mm_handle_s {
+  mm_map_t map;
+  uint32_t refs;     // the wrap, each live view, each flushAsync in flight
+  uint32_t pending;  // flushAsync jobs in flight
+  int closed;        // close() was called: every call now throws ERR_MMAP_CLOSED
+  napi_ref *views;   // weak references to every ArrayBuffer handed out
+  size_t view_count;
+  size_t view_capacity;
+} mm_handle_t;
+
+// Per-environment state (the addon loads in any number of worker threads).
+typedef struct mm_instance_s {
+  napi_ref make_error; // JS function (errno, syscall) -> Error shaped like node:fs errors
+} mm_instance_t;
+
+static const napi_type_tag mm_handle_tag = {0x6d6d61702d6e6174ULL, 0x6976652d68616e64ULL};
+
+#define MM_NAPI_CALL(env, call)                                                                    \
+  do {                                                                                             \
+    if ((call) != napi_ok) {                                                                       \
+      mm_napi_rethrow(env);                                                                        \
+      return NULL;                                                                                 \
+    }                                                                                              \
+  } while (0)
+
+// Turns a failed Node-API call into a JS exception unless one is pending.
+static void
+mm_napi_rethrow(napi_env env) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  const char *msg = info != NULL && info->error_message != NULL ? info->error_message
+                                                                : "Node-API call failed";
+  napi_throw_error(env, "ERR_MMAP_INTERNAL", msg);
+}
+
+static napi_value
+mm_napi_throw_code(napi_env env, const char *code, const char *msg) {
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+static napi_value
+mm_napi_throw_range(napi_env env, const char *msg) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+  return NULL;
+}
+
+static napi_value
+mm_napi_throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return NULL;
+}
+
+// Throws the error a core call reported: the module's own codes directly,
+// OS codes through the JS factory, which gives them node:fs's shape.
+static napi_value
+mm_napi_throw(napi_env env, const mm_error_t *err) {
+  if (err->code == MM_ERANGE) return mm_napi_throw_range(env, "range outside the map");
+  if (err->code == MM_ETRUNCATED)
+    return mm_napi_throw_code(env, "ERR_MMAP_TRUNCATED", "the mapped file shrank under the map");
+  if (err->code == MM_ENOFD)
+    return mm_napi_throw_code(env, "ERR_MMAP_NO_FD", "the map keeps no file descriptor");
+  mm_instance_t *inst = NULL;
+  napi_value factory = NULL, argv[2], error;
+  if (napi_get_instance_data(env, (void **)&inst) == napi_ok && inst != NULL &&
+      napi_get_reference_value(env, inst->make_error, &factory) == napi_ok && factory != NULL &&
+      napi_create_int32(env, err->code, &argv[0]) == napi_ok &&
+      napi_create_string_utf8(env, err->syscall, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
+      napi_call_function(env, factory, factory, 2, argv, &error) == napi_ok) {
+    napi_throw(env, error);
+    return NULL;
+  }
+  mm_napi_rethrow(env);
+  return NULL;
+}
+
+// Arguments -----------------------------------------------------------------
+
+// A non-negative integer that fits in size_t. The JS layer has validated and
+// normalised every argument; these checks keep memory safety independent of it.
+static bool
+mm_napi_size(napi_env env, napi_value v, size_t *out) {
+  int64_t n;
+  if (napi_get_value_int64(env, v, &n) != napi_ok) {
+    mm_napi_throw_type(env, "expected a number");
+    return false;
+  }
+  if (n < 0) {
+    mm_napi_throw_range(env, "expected a non-negative integer");
+    return false;
+  }
+  *out = (size_t)n;
+  return true;
+}
+
+static bool
+mm_napi_int64(napi_env env, napi_value v, int64_t *out) {
+  if (napi_get_value_int64(env, v, out) != napi_ok) {
+    mm_napi_throw_type(env, "expected a number");
+    return false;
+  }
+  return true;
+}
+
+static bool
+mm_napi_int32(napi_env env, napi_value v, int32_t *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    mm_napi_throw_type(env, "expected a number");
+    return false;
+  }
+  return true;
+}
+
+// The bytes of a TypedArray (any element type) or DataView argument.
+static bool
+mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) {
+  bool is_typedarray = false, is_dataview = false;
+  void *p = NULL;
+  size_t n = 0;
+  if (napi_is_typedarray(env, v, &is_typedarray) != napi_ok) return false;
+  if (is_typedarray) {
+    napi_typedarray_type type;
+    size_t elements;
+    if (napi_get_typedarray_info(env, v, &type, &elements, &p, NULL, NULL) != napi_ok) {
+      mm_napi_rethrow(env);
+      return false;
+    }
+    size_t width = 1;
+    switch (type) {
+    case napi_int16_array:
+    case napi_uint16_array:
+      width = 2;
+      break;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      width = 4;
+      break;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      width = 8;
+      break;
+    default:
+      width = 1;
+    }
+    n = elements * width;
+  } else if (napi_is_dataview(env, v, &is_dataview) == napi_ok && is_dataview) {
+    if (napi_get_dataview_info(env, v, &n, &p, NULL, NULL) != napi_ok) {
+      mm_napi_rethrow(env);
+      return false;
+    }
+  } else {
+    mm_napi_throw_type(env, "expected a TypedArray or DataView");
+    return false;
+  }
+  *data = n == 0 ? NULL : p;
+  *length = p == NULL ? 0 : n;
+  return true;
+}
+
+// Handles -------------------------------------------------------------------
+
+static void mm_handle_release(napi_env env, mm_handle_t *h);
+
+// The handle behind a JS value; throws (and returns NULL) for anything else
+// and for a closed map.
+static mm_handle_t *
+mm_napi_handle_any(napi_env env, napi_value v) {
+  napi_valuetype type;
+  bool tagged = false;
+  void *h = NULL;
+  if (napi_typeof(env, v, &type) != napi_ok || type != napi_object ||
+      napi_check_object_type_tag(env, v, &mm_handle_tag, &tagged) != napi_ok || !tagged ||
+      napi_unwrap(env, v, &h) != napi_ok || h == NULL) {
+    mm_napi_throw_type(env, "expected an mmap handle");
+    return NULL;
+  }
+  return h;
+}
+
+static mm_handle_t *
+mm_napi_handle(napi_env env, napi_value v) {
+  mm_handle_t *h = mm_napi_handle_any(env, v);
+  if (h != NULL && h->closed) {
+    mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
+    return NULL;
+  }
+  return h;
+}
+
+// Detaches every ArrayBuffer handed out so far (their byteLength becomes 0)
+// and forgets them: no JavaScript code can reach the old memory afterwards.
+static void
+mm_handle_detach_views(napi_env env, mm_handle_t *h) {
+  for (size_t i = 0; i < h->view_count; i++) {
+    napi_value ab = NULL;
+    if (napi_get_reference_value(env, h->views[i], &ab) == napi_ok && ab != NULL)
+      napi_detach_arraybuffer(env, ab);
+    napi_delete_reference(env, h->views[i]);
+  }
+  h->view_count = 0;
+}
+
+// Drops references to views that the garbage collector has taken.
+static void
+mm_handle_prune_views(napi_env env, mm_handle_t *h) {
+  size_t kept = 0;
+  for (size_t i = 0; i < h->view_count; i++) {
+    napi_value ab = NULL;
+    if (napi_get_reference_value(env, h->views[i], &ab) == napi_ok && ab != NULL) {
+      h->views[kept++] = h->views[i];
+    } else {
+      napi_delete_reference(env, h->views[i]);
+    }
+  }
+  h->view_count = kept;
+}
+
+static void
+mm_handle_unmap(mm_handle_t *h) {
+  mm_error_t ignored;
+  mm_map_close(&h->map, &ignored);
+}
+
+static void
+mm_handle_release(napi_env env, mm_handle_t *h) {
+  if (--h->refs > 0) return;
+  mm_handle_unmap(h);
+  for (size_t i = 0; i < h->view_count; i++) napi_delete_reference(env, h->views[i]);
+  free(h->views);
+  free(h);
+}
+
+static void
+mm_handle_finalize(napi_env env, void *data, void *hint) {
+  mm_handle_release(env, data);
+}
+
+static void
+mm_view_finalize(napi_env env, void *data, void *hint) {
+  mm_handle_release(env, hint);
+}
+
+// Bindings ------------------------------------------------------------------
+
+// init(makeError): stores the factory that shapes OS errors.
+static napi_value
+mm_napi_init(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_valuetype type;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function)
+    return mm_napi_throw_type(env, "expected a function");
+  mm_instance_t *inst = NULL;
+  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
+  if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
+  if (inst->make_error != NULL) napi_delete_reference(env, inst->make_error);
+  inst->make_error = NULL;
+  MM_NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &inst->make_error));
+  return NULL;
+}
+
+// fileInfo(fd) -> [size, isRegularFile]
+static napi_value
+mm_napi_file_info(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result, size, regular;
+  int32_t fd;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !mm_napi_int32(env, argv[0], &fd)) return NULL;
+  uint64_t bytes;
+  int is_regular;
+  mm_error_t err;
+  if (mm_file_info((mm_fd_t)fd, &bytes, &is_regular, &err) < 0) return mm_napi_throw(env, &err);
+  MM_NAPI_CALL(env, napi_create_array_with_length(env, 2, &result));
+  MM_NAPI_CALL(env, napi_create_double(env, (double)bytes, &size));
+  MM_NAPI_CALL(env, napi_get_boolean(env, is_regular, &regular));
+  MM_NAPI_CALL(env, napi_set_element(env, result, 0, size));
+  MM_NAPI_CALL(env, napi_set_element(env, result, 1, regular));
+  return result;
+}
+
+// map(fd, length, offset, access, flags, prot, dupFd, keepFd, tagname) -> handle
+static napi_value
+mm_napi_map(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9], handle;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 8) return mm_napi_throw_type(env, "map() takes 8 arguments");
+  int32_t fd, access, flags, prot;
+  size_t length, offset;
+  bool dup_fd, keep_fd;
+  if (!mm_napi_int32(env, argv[0], &fd) || !mm_napi_size(env, argv[1], &length) ||
+      !mm_napi_size(env, argv[2], &offset) || !mm_napi_int32(env, argv[3], &access) ||
+      !mm_napi_int32(env, argv[4], &flags) || !mm_napi_int32(env, argv[5], &prot))
+    return NULL;
+  MM_NAPI_CALL(env, napi_get_value_bool(env, argv[6], &dup_fd));
+  MM_NAPI_CALL(env, napi_get_value_bool(env, argv[7], &keep_fd));
+  if (access < MM_ACCESS_DEFAULT || access > MM_ACCESS_COPY)
+    return mm_napi_throw_range(env, "access out of range");
+
+  char tagname[256] = {0};
+  napi_valuetype tag_type = napi_undefined;
+  if (argc > 8) MM_NAPI_CALL(env, napi_typeof(env, argv[8], &tag_type));
+  if (tag_type == napi_string) {
+    size_t copied;
+    MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[8], tagname, sizeof(tagname), &copied));
+  }
+
+  mm_handle_t *h = calloc(1, sizeof(*h));
+  if (h == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  mm_options_t opts = {
+      .fd = fd < 0 ? MM_NO_FD : (mm_fd_t)fd,
+      .offset = offset,
+      .length = length,
+      .access = access,
+      .flags = flags,
+      .prot = prot,
+      .dup_fd = dup_fd,
+      .keep_fd = keep_fd,
+      .tagname = tag_type == napi_string ? tagname : NULL,
+  };
+  mm_error_t err;
+  if (mm_map_open(&h->map, &opts, &err) < 0) {
+    free(h);
+    return mm_napi_throw(env, &err);
+  }
+  h->refs = 1;
+  if (napi_create_object(env, &handle) != napi_ok ||
+      napi_type_tag_object(env, handle, &mm_handle_tag) != napi_ok ||
+      napi_wrap(env, handle, h, mm_handle_finalize, NULL, NULL) != napi_ok) {
+    mm_handle_unmap(h);
+    free(h);
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  return handle;
+}
+
+// close(handle): detaches every view, unmaps (once no flush is in flight)
+// and closes the descriptor. Idempotent.
+static napi_value
+mm_napi_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle_any(env, argv[0]);
+  if (h == NULL || h->closed) return NULL;
+  h->closed = 1;
+  mm_handle_detach_views(env, h);
+  // A flushAsync in flight still reads the memory on a worker thread; its
+  // completion unmaps instead.
+  if (h->pending == 0) mm_handle_unmap(h);
+  return NULL;
+}
+
+// view(handle, start, length) -> an external ArrayBuffer over the mapped bytes
+static napi_value
+mm_napi_view(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], ab;
+  size_t start, length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
+    return NULL;
+  if (length == 0 || !mm_range_ok(start, length, h->map.length))
+    return mm_napi_throw_range(env, "view outside the map");
+  if (h->view_count == h->view_capacity) {
+    mm_handle_prune_views(env, h);
+    if (h->view_count == h->view_capacity) {
+      size_t capacity = h->view_capacity == 0 ? 4 : h->view_capacity * 2;
+      napi_ref *views = realloc(h->views, capacity * sizeof(*views));
+      if (views == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+      h->views = views;
+      h->view_capacity = capacity;
+    }
+  }
+  napi_status status =
+      napi_create_external_arraybuffer(env, h->map.data + start, length, mm_view_finalize, h, &ab);
+  if (status == napi_no_external_buffers_allowed)
+    return mm_napi_throw_code(env, "ERR_MMAP_EXTERNAL_BUFFERS",
+                              "this runtime does not allow external buffers, so zero-copy views "
+                              "are unavailable; the other methods keep working");
+  if (status != napi_ok) {
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  h->refs++;
+  MM_NAPI_CALL(env, napi_create_reference(env, ab, 0, &h->views[h->view_count]));
+  h->view_count++;
+  return ab;
+}
+
+// fileSize(handle) -> the size of the file behind the map (an anonymous map's length)
+static napi_value
+mm_napi_file_size(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL) return NULL;
+  uint64_t size;
+  mm_error_t err;
+  if (mm_map_file_size(&h->map, &size, &err) < 0) return mm_napi_throw(env, &err);
+  MM_NAPI_CALL(env, napi_create_double(env, (double)size, &result));
+  return result;
+}
+
+// get(handle, index) -> byte
+static napi_value
+mm_napi_get(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  size_t i;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &i)) return NULL;
+  if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
+  MM_NAPI_CALL(env, napi_create_uint32(env, h->map.data[i], &result));
+  return result;
+}
+
+// set(handle, index, byte)
+static napi_value
+mm_napi_set(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  size_t i;
+  int32_t v;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &i) || !mm_napi_int32(env, argv[2], &v)) return NULL;
+  if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
+  if (v < 0 || v > 255) return mm_napi_throw_range(env, "byte out of range");
+  h->map.data[i] = (uint8_t)v;
+  return NULL;
+}
+
+// A new Buffer of length bytes; *data receives its memory.
+static napi_value
+mm_napi_new_buffer(napi_env env, size_t length, uint8_t **data) {
+  napi_value buf;
+  void *p = NULL;
+  MM_NAPI_CALL(env, napi_create_buffer(env, length, &p, &buf));
+  *data = p;
+  return buf;
+}
+
+// copy(handle, start, length) -> Buffer holding a copy of [start, start + length)
+static napi_value
+mm_napi_copy(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  size_t start, length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
+    return NULL;
+  if (!mm_range_ok(start, length, h->map.length)) return mm_napi_throw_range(env, "range outside the map");
+  uint8_t *dst;
+  napi_value buf = mm_napi_new_buffer(env, length, &dst);
+  if (buf == NULL) return NULL;
+  if (length > 0) memcpy(dst, h->map.data + start, length);
+  return buf;
+}
+
+// Whether the count indexes start, start + step, ... all lie in [0, limit).
+// The last one is start + (count - 1) * step, computed only once the product
+// is known to fit, and compared by subtraction.
+static bool
+mm_step_ok(size_t start, int64_t step, size_t count, size_t limit) {
+  if (count == 0) return true;
+  if (start >= limit) return false;
+  if (count == 1 || step == 0) return true;
+  uint64_t span = (uint64_t)(count - 1);
+  uint64_t magnitude = step < 0 ? (uint64_t)0 - (uint64_t)step : (uint64_t)step;
+  if (magnitude > UINT64_MAX / span) return false;
+  uint64_t distance = span * magnitude;
+  return step < 0 ? distance <= start : distance <= limit - 1 - start;
+}
+
+// copyStep(handle, start, step, count) -> Buffer of data[start + i * step]
+static napi_value
+mm_napi_copy_step(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  size_t start, count;
+  int64_t step;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
+      !mm_napi_size(env, argv[3], &count))
+    return NULL;
+  if (!mm_step_ok(start, step, count, h->map.length)) return mm_napi_throw_range(env, "slice outside the map");
+  uint8_t *dst;
+  napi_value buf = mm_napi_new_buffer(env, count, &dst);
+  if (buf == NULL) return NULL;
+  const uint8_t *src = h->map.data;
+  int64_t at = (int64_t)start;
+  for (size_t i = 0; i < count; i++, at += step) dst[i] = src[at];
+  return buf;
+}
+
+// write(handle, position, bytes): copies all of bytes to the map at position.
+static napi_value
+mm_napi_write(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  size_t pos, n;
+  const uint8_t *src;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_bytes(env, argv[2], &src, &n))
+    return NULL;
+  if (!mm_range_ok(pos, n, h->map.length)) return mm_napi_throw_range(env, "data out of range");
+  // The source may be a view of this very map, so the ranges may overlap.
+  if (n > 0) memmove(h->map.data + pos, src, n);
+  return NULL;
+}
+
+// writeStep(handle, start, step, count, bytes): data[start + i * step] = bytes[i]
+static napi_value
+mm_napi_write_step(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  size_t start, count, n;
+  int64_t step;
+  const uint8_t *src;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
+      !mm_napi_size(env, argv[3], &count) || !mm_napi_bytes(env, argv[4], &src, &n))
+    return NULL;
+  if (n != count) return mm_napi_throw_range(env, "mmap slice assignment is wrong size");
+  if (!mm_step_ok(start, step, count, h->map.length)) return mm_napi_throw_range(env, "slice outside the map");
+  if (count == 0) return NULL;
+  // The source may alias the map: copy it first so every byte written is
+  // the value it had before the call, as Python's memoryview copy does.
+  uint8_t *copy = malloc(count);
+  if (copy == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  memcpy(copy, src, count);
+  int64_t at = (int64_t)start;
+  for (size_t i = 0; i < count; i++, at += step) h->map.data[at] = copy[i];
+  free(copy);
+  return NULL;
+}
+
+typedef enum { MM_FIND, MM_RFIND, MM_COUNT } mm_search_kind_t;
+
+// find/rfind/count(handle, needle, start, end): searches [start, end).
+static napi_value
+mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
+  size_t argc = 4;
+  napi_value argv[4], result;
+  size_t start, end, k;
+  const uint8_t *needle;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_bytes(env, argv[1], &needle, &k) || !mm_napi_size(env, argv[2], &start) ||
+      !mm_napi_size(env, argv[3], &end))
+    return NULL;
+  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
+  const uint8_t *hay = h->map.data + start;
+  size_t n = end - start;
+  double answer;
+  if (kind == MM_COUNT) {
+    answer = (double)mm_count(hay, n, needle, k);
+  } else {
+    int64_t at = kind == MM_FIND ? mm_find(hay, n, needle, k) : mm_rfind(hay, n, needle, k);
+    answer = at < 0 ? -1.0 : (double)((uint64_t)at + start);
+  }
+  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
+  return result;
+}
+
+static napi_value
+mm_napi_find(napi_env env, napi_callback_info info) {
+  return mm_napi_search(env, info, MM_FIND);
+}
+
+static napi_value
+mm_napi_rfind(napi_env env, napi_callback_info info) {
+  return mm_napi_search(env, info, MM_RFIND);
+}
+
+static napi_value
+mm_napi_count(napi_env env, napi_callback_info info) {
+  return mm_napi_search(env, info, MM_COUNT);
+}
+
+// readline(handle, position) -> Buffer up to and including the next '\n'
+static napi_value
+mm_napi_readline(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  size_t pos;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &pos)) return NULL;
+  size_t length = 0;
+  if (pos < h->map.length) {
+    size_t rest = h->map.length - pos;
+    const uint8_t newline = '\n';
+    int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
+    length = at < 0 ? rest : (size_t)at + 1;
+  }
+  uint8_t *dst;
+  napi_value buf = mm_napi_new_buffer(env, length, &dst);
+  if (buf == NULL) return NULL;
+  if (length > 0) memcpy(dst, h->map.data + pos, length);
+  return buf;
+}
+
+// move(handle, dest, src, count): memmove within the map
+static napi_value
+mm_napi_move(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  size_t dest, src, count;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &dest) || !mm_napi_size(env, argv[2], &src) ||
+      !mm_napi_size(env, argv[3], &count))
+    return NULL;
+  if (!mm_range_ok(dest, count, h->map.length) || !mm_range_ok(src, count, h->map.length))
+    return mm_napi_throw_range(env, "source, destination, or count out of range");
+  if (count > 0) memmove(h->map.data + dest, h->map.data + src, count);
+  return NULL;
+}
+
+// sync(handle, offset, length): msync, durable on return
+static napi_value
+mm_napi_sync(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  size_t offset, length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length))
+    return NULL;
+  mm_error_t err;
+  if (mm_map_sync(&h->map, offset, length, &err) < 0) return mm_napi_throw(env, &err);
+  return NULL;
+}
+
+typedef struct mm_flush_job_s {
+  mm_handle_t *h;
+  size_t offset, length;
+  mm_error_t err;
+  int rc;
+  napi_deferred deferred;
+  napi_async_work work;
+} mm_flush_job_t;
+
+static void
+mm_flush_execute(napi_env env, void *data) {
+  // Runs on the libuv thread pool. The map cannot be unmapped, moved or
+  // shrunk meanwhile: close() defers the unmap and resize() refuses while
+  // h->pending is non-zero, so the range checked at queue time still holds.
+  mm_flush_job_t *job = data;
+  job->rc = mm_map_sync(&job->h->map, job->offset, job->length, &job->err);
+}
+
+static void
+mm_flush_complete(napi_env env, napi_status status, void *data) {
+  mm_flush_job_t *job = data;
+  mm_handle_t *h = job->h;
+  napi_value value = NULL;
+  h->pending--;
+  if (h->closed && h->pending == 0) mm_handle_unmap(h);
+  if (status == napi_ok && job->rc == 0) {
+    napi_get_undefined(env, &value);
+    napi_resolve_deferred(env, job->deferred, value);
+  } else {
+    if (status != napi_ok)
+      napi_throw_error(env, "ERR_MMAP_CANCELLED", "the flush was cancelled");
+    else
+      mm_napi_throw(env, &job->err);
+    if (napi_get_and_clear_last_exception(env, &value) == napi_ok)
+      napi_reject_deferred(env, job->deferred, value);
+  }
+  napi_delete_async_work(env, job->work);
+  mm_handle_release(env, h);
+  free(job);
+}
+
+// syncAsync(handle, offset, length) -> Promise: msync on the libuv thread pool
+static napi_value
+mm_napi_sync_async(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], promise, name;
+  size_t offset, length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length))
+    return NULL;
+  if (!mm_range_ok(offset, length, h->map.length)) return mm_napi_throw_range(env, "flush values out of range");
+  mm_flush_job_t *job = calloc(1, sizeof(*job));
+  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  job->h = h;
+  job->offset = offset;
+  job->length = length;
+  if (napi_create_string_utf8(env, "mmap-native:flush", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_async_work(env, NULL, name, mm_flush_execute, mm_flush_complete, job,
+                             &job->work) != napi_ok) {
+    free(job);
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  if (napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_delete_async_work(env, job->work);
+    free(job);
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  h->refs++;
+  h->pending++;
+  return promise;
+}
+
+// resize(handle, length) -> whether the memory moved (old views are then detached)
+static napi_value
+mm_napi_resize(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  size_t length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &length)) return NULL;
+  if (h->pending > 0)
+    return mm_napi_throw_code(env, "ERR_MMAP_BUSY",
+                              "resize() cannot run while a flushAsync() is in flight; await it first");
+  size_t old_length = h->map.length;
+  int moved = 0;
+  mm_error_t err;
+  int rc = mm_map_resize(&h->map, length, &moved, &err);
+  // Views of memory that moved or was cut off must not reach it any more,
+  // even when a failed resize had to move the map to restore it.
+  if (moved || h->map.length < old_length) mm_handle_detach_views(env, h);
+  if (rc < 0) return mm_napi_throw(env, &err);
+  MM_NAPI_CALL(env, napi_get_boolean(env, moved || length < old_length, &result));
+  return result;
+}
+
+// advise(handle, advice, start, length)
+static napi_value
+mm_napi_advise(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  int32_t advice;
+  size_t start, length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_int32(env, argv[1], &advice) || !mm_napi_size(env, argv[2], &start) ||
+      !mm_napi_size(env, argv[3], &length))
+    return NULL;
+  mm_error_t err;
+  if (mm_map_advise(&h->map, advice, start, length, &err) < 0) return mm_napi_throw(env, &err);
+  return NULL;
+}
+
+// setName(handle, name)
+static napi_value
+mm_napi_set_name(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char name[256];
+  size_t copied;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL) return NULL;
+  if (napi_get_value_string_utf8(env, argv[1], name, sizeof(name), &copied) != napi_ok)
+    return mm_napi_throw_type(env, "expected a string");
+  mm_error_t err;
+  if (mm_map_set_name(&h->map, name, &err) < 0) return mm_napi_throw(env, &err);
+  return NULL;
+}
+
+// latin1(handle, start, end) -> string of the bytes, one character each
+static napi_value
+mm_napi_latin1(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  size_t start, end;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
+    return NULL;
+  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
+  MM_NAPI_CALL(env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start,
+                                              &result));
+  return result;
+}
+
+// Module ----------------------------------------------------------------------
+
+static void
+mm_instance_finalize(napi_env env, void *data, void *hint) {
+  mm_instance_t *inst = data;
+  if (inst->make_error != NULL) napi_delete_reference(env, inst->make_error);
+  free(inst);
+}
+
+static napi_value
+mm_napi_constants(napi_env env) {
+  napi_value obj, v;
+  MM_NAPI_CALL(env, napi_create_object(env, &obj));
+  size_t count;
+  const mm_constant_t *table = mm_constants(&count);
+  for (size_t i = 0; i < count; i++) {
+    MM_NAPI_CALL(env, napi_create_int32(env, table[i].value, &v));
+    MM_NAPI_CALL(env, napi_set_named_property(env, obj, table[i].name, v));
+  }
+  MM_NAPI_CALL(env, napi_create_double(env, (double)mm_page_size(), &v));
+  MM_NAPI_CALL(env, napi_set_named_property(env, obj, "PAGESIZE", v));
+  MM_NAPI_CALL(env, napi_create_double(env, (double)mm_granularity(), &v));
+  MM_NAPI_CALL(env, napi_set_named_property(env, obj, "ALLOCATIONGRANULARITY", v));
+  return obj;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  mm_instance_t *inst = calloc(1, sizeof(*inst));
+  if (inst == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (napi_set_instance_data(env, inst, mm_instance_finalize, NULL) != napi_ok) {
+    free(inst);
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  napi_property_descriptor methods[] = {
+      {"init", NULL, mm_napi_init, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fileInfo", NULL, mm_napi_file_info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"map", NULL, mm_napi_map, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, mm_napi_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"view", NULL, mm_napi_view, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fileSize", NULL, mm_napi_file_size, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"get", NULL, mm_napi_get, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"set", NULL, mm_napi_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copy", NULL, mm_napi_copy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyStep", NULL, mm_napi_copy_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"write", NULL, mm_napi_write, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeStep", NULL, mm_napi_write_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"find", NULL, mm_napi_find, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rfind", NULL, mm_napi_rfind, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"count", NULL, mm_napi_count, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readline", NULL, mm_napi_readline, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"move", NULL, mm_napi_move, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sync", NULL, mm_napi_sync, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"syncAsync", NULL, mm_napi_sync_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"resize", NULL, mm_napi_resize, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"advise", NULL, mm_napi_advise, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setName", NULL, mm_napi_set_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"latin1", NULL, mm_napi_latin1, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  MM_NAPI_CALL(env, napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));
+  napi_value constants = mm_napi_constants(env);
+  if (constants == NULL) return NULL;
+  MM_NAPI_CALL(env, napi_set_named_property(env, exports, "constants", constants));
+  return exports;
+}

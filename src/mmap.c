@@ -1,0 +1,135 @@
+// mmap.c: the portable core: alignment of offsets, zero-length maps, range checks; the OS calls live in posix.c / win32.c.
+#include "mmap.h"
+#include "platform.h"
+
+#include <string.h>
+
+// The data pointer of a map with no bytes. Never dereferenced: every access
+// is range-checked against a length of 0 first.
+static uint8_t mm_empty_sentinel[1];
+
+size_t
+mm_page_size(void) {
+  size_t page, granularity;
+  mm__sizes(&page, &granularity);
+  return page;
+}
+
+size_t
+mm_granularity(void) {
+  size_t page, granularity;
+  mm__sizes(&page, &granularity);
+  return granularity;
+}
+
+const mm_constant_t *
+mm_constants(size_t *count) {
+  return mm__constants(count);
+}
+
+int
+mm_file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err) {
+  return mm__file_info(fd, size, regular, err);
+}
+
+int
+mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
+  memset(m, 0, sizeof(*m));
+  m->fd = MM_NO_FD;
+  m->anonymous = opts->fd == MM_NO_FD;
+  m->access = opts->access;
+  m->flags = opts->flags;
+  m->prot = opts->prot;
+  m->offset = opts->offset;
+  m->data = mm_empty_sentinel;
+
+  // The OS wants the file offset to be a multiple of the granularity: map
+  // from the multiple below and keep the difference as the skew, so data is
+  // os_base + skew. skew < granularity, so the sum below only overflows for
+  // lengths no address space can hold.
+  m->skew = (size_t)(opts->offset % mm_granularity());
+  if (opts->length > SIZE_MAX - m->skew) return mm__fail(err, "mmap", MM_ERANGE);
+
+  mm_fd_t owned = MM_NO_FD;
+  if (!m->anonymous && opts->keep_fd) {
+    if (opts->dup_fd) {
+      int rc = mm__dup(opts->fd, &owned, err);
+      if (rc < 0) return rc;
+    } else {
+      owned = opts->fd;
+    }
+  }
+
+  if (opts->length > 0) {
+    m->os_length = m->skew + opts->length;
+    int rc = mm__map(m, opts->fd, opts, err);
+    if (rc < 0) {
+      // A descriptor handed over (dup_fd 0) stays the caller's to close when
+      // the map could not be made; only our own duplicate is closed here.
+      if (owned != MM_NO_FD && opts->dup_fd) mm__close_fd(owned);
+      m->os_length = 0;
+      return rc;
+    }
+    m->data = (uint8_t *)m->os_base + m->skew;
+    m->length = opts->length;
+  }
+  m->fd = owned;
+  m->mapped = 1;
+  return 0;
+}
+
+int
+mm_map_close(mm_map_t *m, mm_error_t *err) {
+  int rc = 0;
+  if (!m->mapped) return 0;
+  if (m->os_base != NULL) rc = mm__unmap(m, err);
+  if (m->fd != MM_NO_FD) mm__close_fd(m->fd);
+  m->fd = MM_NO_FD;
+  m->os_base = NULL;
+  m->os_length = 0;
+  m->data = mm_empty_sentinel;
+  m->length = 0;
+  m->mapped = 0;
+  return rc;
+}
+
+int
+mm_map_file_size(mm_map_t *m, uint64_t *size, mm_error_t *err) {
+  int regular;
+  if (m->anonymous) {
+    *size = m->length;
+    return 0;
+  }
+  if (m->fd == MM_NO_FD) return mm__fail(err, "fstat", MM_ENOFD);
+  return mm__file_info(m->fd, size, &regular, err);
+}
+
+int
+mm_map_sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err) {
+  if (!mm_range_ok(offset, length, m->length)) return mm__fail(err, "msync", MM_ERANGE);
+  if (length == 0) return 0;
+  return mm__sync(m, offset, length, err);
+}
+
+int
+mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
+  *moved = 0;
+  if (length > SIZE_MAX - m->skew) return mm__fail(err, "mremap", MM_ERANGE);
+  int rc = mm__resize(m, length, moved, err);
+  if (rc < 0) return rc;
+  if (m->length == 0) m->data = mm_empty_sentinel;
+  return 0;
+}
+
+int
+mm_map_advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err) {
+  if (!mm_range_ok(start, length, m->length)) return mm__fail(err, "madvise", MM_ERANGE);
+  if (m->os_base == NULL) return 0;
+  return mm__advise(m, advice, start, length, err);
+}
+
+int
+mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err) {
+  if (m->os_base == NULL) return 0;
+  return mm__set_name(m, name, err);
+}

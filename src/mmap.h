@@ -1,0 +1,97 @@
+// mmap.h: the portable core of mmap-native (mm_*); no Node-API and no OS headers.
+#ifndef MM_MMAP_H
+#define MM_MMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+typedef intptr_t mm_fd_t; // a HANDLE; -1 is INVALID_HANDLE_VALUE
+#else
+typedef int mm_fd_t;
+#endif
+
+#define MM_NO_FD ((mm_fd_t)-1)
+
+// Python's access modes, with the same values.
+enum { MM_ACCESS_DEFAULT = 0, MM_ACCESS_READ = 1, MM_ACCESS_WRITE = 2, MM_ACCESS_COPY = 3 };
+
+// Errors are 0 or a negative code: -errno on POSIX (libuv's UV_E* values
+// there), a libuv UV_E* value translated from GetLastError() on Windows.
+// The module's own codes sit below every OS code:
+#define MM_ETRUNCATED (-100001) // the file shrank under the map
+#define MM_ERANGE (-100002)     // a range outside the map, or too large for the address space
+#define MM_ENOFD (-100003)      // the map keeps no descriptor (trackfd false)
+
+typedef struct mm_error_s {
+  int code;
+  const char *syscall; // the portable operation: "mmap", "msync", "ftruncate", ...
+} mm_error_t;
+
+typedef struct mm_options_s {
+  mm_fd_t fd;      // MM_NO_FD for anonymous memory
+  uint64_t offset; // any byte offset; aligned internally
+  size_t length;   // bytes to map; 0 maps nothing (an empty map)
+  int access;      // MM_ACCESS_*, already normalised (never DEFAULT for a read-only prot)
+  int flags;       // POSIX mmap flags (MAP_SHARED, MAP_PRIVATE, ...); ignored on Windows
+  int prot;        // POSIX PROT_* bits; ignored on Windows
+  int dup_fd;      // 1: map a duplicate of fd; 0: take ownership of fd (mm_map_close closes it)
+  int keep_fd;     // 0: do not keep any descriptor (Python's trackfd=False)
+  const char *tagname; // Windows: the mapping object's name (UTF-8), or NULL
+} mm_options_t;
+
+typedef struct mm_map_s {
+  uint8_t *data;     // first byte the user sees; a sentinel when length is 0
+  size_t length;     // bytes the user sees
+  void *os_base;     // what the OS mapped (data - skew), NULL when nothing is mapped
+  size_t os_length;  // bytes the OS mapped (skew + length)
+  size_t skew;       // offset % granularity: the map starts this far into os_base
+  uint64_t offset;   // the user's file offset
+  mm_fd_t fd;        // the descriptor the map owns, MM_NO_FD when none
+  int anonymous;     // 1 for anonymous memory
+  int access;        // MM_ACCESS_*
+  int flags;         // flags given to the OS
+  int prot;          // protection given to the OS
+  int mapped;        // 0 once unmapped
+  void *platform;    // per-platform state (Windows: the mapping handle and tag name)
+} mm_map_t;
+
+// A named platform constant (MAP_*, PROT_*, MADV_*) that JavaScript sees.
+typedef struct mm_constant_s {
+  const char *name;
+  int value;
+} mm_constant_t;
+
+// The platform's constants; *count receives their number.
+const mm_constant_t *mm_constants(size_t *count);
+
+// Page size and allocation granularity (they differ on Windows).
+size_t mm_page_size(void);
+size_t mm_granularity(void);
+
+// The file's size and whether it is a regular file.
+int mm_file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err);
+
+int mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err);
+int mm_map_close(mm_map_t *m, mm_error_t *err);
+int mm_map_file_size(mm_map_t *m, uint64_t *size, mm_error_t *err);
+int mm_map_sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err);
+int mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
+int mm_map_advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
+int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);
+
+// Range checks shared by the bindings: 1 when [start, start + length) lies in
+// [0, limit). They subtract, never add, so no sum can overflow.
+static inline int
+mm_range_ok(size_t start, size_t length, size_t limit) {
+  return start <= limit && length <= limit - start;
+}
+
+// Byte-string search over [hay, hay + n). Each returns an index relative to
+// hay, or -1; they never read outside the two ranges they are given.
+int64_t mm_find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
+int64_t mm_rfind(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
+// Non-overlapping occurrences, as Python's bytes.count (k == 0: n + 1).
+uint64_t mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
+
+#endif

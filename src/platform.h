@@ -1,0 +1,40 @@
+// platform.h: what each platform file (posix.c, win32.c) provides to the core (mm__*).
+#ifndef MM_PLATFORM_H
+#define MM_PLATFORM_H
+
+#include "mmap.h"
+
+// Every function returns 0 or a negative code and, on failure, fills err with
+// the code and the portable name of the operation that failed.
+
+// Page size and the alignment a mapping's file offset needs.
+void mm__sizes(size_t *page_size, size_t *granularity);
+
+const mm_constant_t *mm__constants(size_t *count);
+int mm__file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err);
+int mm__dup(mm_fd_t fd, mm_fd_t *out, mm_error_t *err);
+void mm__close_fd(mm_fd_t fd);
+
+// Maps m->os_length bytes of fd (MM_NO_FD: anonymous memory) starting at the
+// file offset m->offset - m->skew, with m->access, m->flags and m->prot, and
+// sets m->os_base. m->os_length is never 0.
+int mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err);
+int mm__unmap(mm_map_t *m, mm_error_t *err);
+// Writes [offset, offset + length) of the user's range to the file, durably.
+int mm__sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err);
+// Resizes the map (and a file-backed map's file to offset + length). On
+// failure nothing has changed. On success m->data/os_base may have moved
+// (*moved is set to 1 when they did). length may be 0.
+int mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
+int mm__advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
+int mm__set_name(mm_map_t *m, const char *name, mm_error_t *err);
+
+// Fills err and returns its code.
+static inline int
+mm__fail(mm_error_t *err, const char *syscall, int code) {
+  err->code = code;
+  err->syscall = syscall;
+  return code;
+}
+
+#endif

@@ -1,0 +1,424 @@
+// posix.c: the platform contract on POSIX: mmap, munmap, msync, ftruncate, madvise, fstat, dup; mremap on Linux.
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+#define MAP_ANONYMOUS MAP_ANON
+#endif
+#if !defined(MAP_ANON) && defined(MAP_ANONYMOUS)
+#define MAP_ANON MAP_ANONYMOUS
+#endif
+#ifdef MAP_NORESERVE
+#define MM_MAP_NORESERVE MAP_NORESERVE
+#else
+#define MM_MAP_NORESERVE 0
+#endif
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+
+// mremap() exists on Linux only (NetBSD's has another signature). The
+// MM_NO_MREMAP build takes the portable path on Linux too, so CI proves it.
+#if defined(__linux__) && !defined(MM_NO_MREMAP)
+#define MM_HAVE_MREMAP 1
+#endif
+
+// Python's MAP_*, PROT_* and MADV_* constants, each where the platform's headers define it.
+static const mm_constant_t mm__constant_table[] = {
+#ifdef PROT_READ
+    {"PROT_READ", PROT_READ},
+#endif
+#ifdef PROT_WRITE
+    {"PROT_WRITE", PROT_WRITE},
+#endif
+#ifdef PROT_EXEC
+    {"PROT_EXEC", PROT_EXEC},
+#endif
+#ifdef MAP_SHARED
+    {"MAP_SHARED", MAP_SHARED},
+#endif
+#ifdef MAP_PRIVATE
+    {"MAP_PRIVATE", MAP_PRIVATE},
+#endif
+#ifdef MAP_ANON
+    {"MAP_ANON", MAP_ANON},
+#endif
+#ifdef MAP_ANONYMOUS
+    {"MAP_ANONYMOUS", MAP_ANONYMOUS},
+#endif
+#ifdef MAP_DENYWRITE
+    {"MAP_DENYWRITE", MAP_DENYWRITE},
+#endif
+#ifdef MAP_EXECUTABLE
+    {"MAP_EXECUTABLE", MAP_EXECUTABLE},
+#endif
+#ifdef MAP_POPULATE
+    {"MAP_POPULATE", MAP_POPULATE},
+#endif
+#ifdef MAP_STACK
+    {"MAP_STACK", MAP_STACK},
+#endif
+#ifdef MAP_NORESERVE
+    {"MAP_NORESERVE", MAP_NORESERVE},
+#endif
+#ifdef MAP_32BIT
+    {"MAP_32BIT", MAP_32BIT},
+#endif
+#ifdef MAP_ALIGNED_SUPER
+    {"MAP_ALIGNED_SUPER", MAP_ALIGNED_SUPER},
+#endif
+#ifdef MAP_CONCEAL
+    {"MAP_CONCEAL", MAP_CONCEAL},
+#endif
+#ifdef MAP_NOEXTEND
+    {"MAP_NOEXTEND", MAP_NOEXTEND},
+#endif
+#ifdef MAP_HASSEMAPHORE
+    {"MAP_HASSEMAPHORE", MAP_HASSEMAPHORE},
+#endif
+#ifdef MAP_NOCACHE
+    {"MAP_NOCACHE", MAP_NOCACHE},
+#endif
+#ifdef MAP_JIT
+    {"MAP_JIT", MAP_JIT},
+#endif
+#ifdef MAP_RESILIENT_CODESIGN
+    {"MAP_RESILIENT_CODESIGN", MAP_RESILIENT_CODESIGN},
+#endif
+#ifdef MAP_RESILIENT_MEDIA
+    {"MAP_RESILIENT_MEDIA", MAP_RESILIENT_MEDIA},
+#endif
+#ifdef MAP_TRANSLATED_ALLOW_EXECUTE
+    {"MAP_TRANSLATED_ALLOW_EXECUTE", MAP_TRANSLATED_ALLOW_EXECUTE},
+#endif
+#ifdef MAP_UNIX03
+    {"MAP_UNIX03", MAP_UNIX03},
+#endif
+#ifdef MAP_TPRO
+    {"MAP_TPRO", MAP_TPRO},
+#endif
+#ifdef MADV_NORMAL
+    {"MADV_NORMAL", MADV_NORMAL},
+#endif
+#ifdef MADV_RANDOM
+    {"MADV_RANDOM", MADV_RANDOM},
+#endif
+#ifdef MADV_SEQUENTIAL
+    {"MADV_SEQUENTIAL", MADV_SEQUENTIAL},
+#endif
+#ifdef MADV_WILLNEED
+    {"MADV_WILLNEED", MADV_WILLNEED},
+#endif
+#ifdef MADV_DONTNEED
+    {"MADV_DONTNEED", MADV_DONTNEED},
+#endif
+#ifdef MADV_REMOVE
+    {"MADV_REMOVE", MADV_REMOVE},
+#endif
+#ifdef MADV_DONTFORK
+    {"MADV_DONTFORK", MADV_DONTFORK},
+#endif
+#ifdef MADV_DOFORK
+    {"MADV_DOFORK", MADV_DOFORK},
+#endif
+#ifdef MADV_MERGEABLE
+    {"MADV_MERGEABLE", MADV_MERGEABLE},
+#endif
+#ifdef MADV_UNMERGEABLE
+    {"MADV_UNMERGEABLE", MADV_UNMERGEABLE},
+#endif
+#ifdef MADV_HUGEPAGE
+    {"MADV_HUGEPAGE", MADV_HUGEPAGE},
+#endif
+#ifdef MADV_NOHUGEPAGE
+    {"MADV_NOHUGEPAGE", MADV_NOHUGEPAGE},
+#endif
+#ifdef MADV_DONTDUMP
+    {"MADV_DONTDUMP", MADV_DONTDUMP},
+#endif
+#ifdef MADV_DODUMP
+    {"MADV_DODUMP", MADV_DODUMP},
+#endif
+#ifdef MADV_HWPOISON
+    {"MADV_HWPOISON", MADV_HWPOISON},
+#endif
+#ifdef MADV_SOFT_OFFLINE
+    {"MADV_SOFT_OFFLINE", MADV_SOFT_OFFLINE},
+#endif
+#ifdef MADV_FREE
+    {"MADV_FREE", MADV_FREE},
+#endif
+#ifdef MADV_NOSYNC
+    {"MADV_NOSYNC", MADV_NOSYNC},
+#endif
+#ifdef MADV_AUTOSYNC
+    {"MADV_AUTOSYNC", MADV_AUTOSYNC},
+#endif
+#ifdef MADV_NOCORE
+    {"MADV_NOCORE", MADV_NOCORE},
+#endif
+#ifdef MADV_CORE
+    {"MADV_CORE", MADV_CORE},
+#endif
+#ifdef MADV_PROTECT
+    {"MADV_PROTECT", MADV_PROTECT},
+#endif
+#ifdef MADV_FREE_REUSABLE
+    {"MADV_FREE_REUSABLE", MADV_FREE_REUSABLE},
+#endif
+#ifdef MADV_FREE_REUSE
+    {"MADV_FREE_REUSE", MADV_FREE_REUSE},
+#endif
+};
+
+const mm_constant_t *
+mm__constants(size_t *count) {
+  *count = sizeof(mm__constant_table) / sizeof(mm__constant_table[0]);
+  return mm__constant_table;
+}
+
+void
+mm__sizes(size_t *page_size, size_t *granularity) {
+  static size_t page = 0;
+  if (page == 0) {
+    long p = sysconf(_SC_PAGESIZE);
+    page = p > 0 ? (size_t)p : 4096;
+  }
+  *page_size = page;
+  *granularity = page;
+}
+
+static size_t
+mm__page(void) {
+  size_t page, granularity;
+  mm__sizes(&page, &granularity);
+  return page;
+}
+
+int
+mm__file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err) {
+  struct stat st;
+  if (fstat(fd, &st) == -1) return mm__fail(err, "fstat", -errno);
+  *size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+  *regular = S_ISREG(st.st_mode) ? 1 : 0;
+  return 0;
+}
+
+int
+mm__dup(mm_fd_t fd, mm_fd_t *out, mm_error_t *err) {
+  // Like Python's _Py_dup: the copy is close-on-exec, so children spawned by
+  // the program do not inherit the map's descriptor.
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy == -1) return mm__fail(err, "dup", -errno);
+  *out = copy;
+  return 0;
+}
+
+void
+mm__close_fd(mm_fd_t fd) {
+  // POSIX leaves the descriptor's state unspecified after EINTR; on Linux it
+  // is closed either way, so retrying could close somebody else's descriptor.
+  (void)close(fd);
+}
+
+// The flags and protection the OS gets. A read-only map is mapped private and
+// writable: writes through a JavaScript view of it (which cannot be made
+// read-only) then land in this process's copy-on-write pages instead of
+// faulting, and never reach the file. MAP_NORESERVE keeps such a map from
+// being charged against the commit limit for pages it will never copy.
+static void
+mm__os_mode(const mm_map_t *m, int *flags, int *prot) {
+  *flags = m->flags;
+  *prot = m->prot | PROT_READ;
+  if (m->anonymous) *flags |= MAP_ANONYMOUS;
+  int type = *flags & (MAP_SHARED | MAP_PRIVATE);
+  if (m->access == MM_ACCESS_READ && (type == MAP_SHARED || type == MAP_PRIVATE)) {
+    *flags = (*flags & ~(MAP_SHARED | MAP_PRIVATE)) | MAP_PRIVATE | MM_MAP_NORESERVE;
+    *prot |= PROT_WRITE;
+  }
+}
+
+// Maps os_length bytes at the map's aligned file offset (a fresh region).
+static int
+mm__map_region(const mm_map_t *m, mm_fd_t fd, size_t os_length, void **out, mm_error_t *err) {
+  int flags, prot;
+  mm__os_mode(m, &flags, &prot);
+  // m->skew < granularity <= offset whenever skew > 0, so this cannot wrap.
+  off_t file_offset = (off_t)(m->offset - m->skew);
+  void *p = mmap(NULL, os_length, prot, flags, m->anonymous ? -1 : fd, file_offset);
+  if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
+  *out = p;
+  return 0;
+}
+
+int
+mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
+  return mm__map_region(m, fd, m->os_length, &m->os_base, err);
+}
+
+int
+mm__unmap(mm_map_t *m, mm_error_t *err) {
+  if (munmap(m->os_base, m->os_length) == -1) return mm__fail(err, "munmap", -errno);
+  return 0;
+}
+
+int
+mm__sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err) {
+  // msync() only accepts page-aligned addresses: start at the page that
+  // holds data + offset and widen the length by the same amount. The range
+  // stays inside the OS mapping, which starts on a page boundary.
+  uintptr_t start = (uintptr_t)(m->data + offset);
+  size_t lead = start % mm__page();
+  if (msync((void *)(start - lead), length + lead, MS_SYNC) == -1)
+    return mm__fail(err, "msync", -errno);
+  return 0;
+}
+
+int
+mm__advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err) {
+  // madvise() wants a page-aligned start, as msync() does.
+  uintptr_t addr = (uintptr_t)(m->data + start);
+  size_t lead = addr % mm__page();
+  if (madvise((void *)(addr - lead), length + lead, advice) == -1)
+    return mm__fail(err, "madvise", -errno);
+  return 0;
+}
+
+int
+mm__set_name(mm_map_t *m, const char *name, mm_error_t *err) {
+#ifdef __linux__
+  // prctl(2): PR_SET_VMA_ANON_NAME names anonymous memory (Linux 5.17+,
+  // CONFIG_ANON_VMA_NAME); other kernels answer EINVAL.
+  if (prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)m->os_base,
+            (unsigned long)m->os_length, (unsigned long)name) == -1)
+    return mm__fail(err, "prctl", -errno);
+  return 0;
+#else
+  return mm__fail(err, "prctl", -ENOTSUP);
+#endif
+}
+
+// Whether the bytes of a map can only be kept by copying them: a new mapping
+// of the same file shows a shared map's bytes again, but not the private
+// pages of a MAP_PRIVATE map, nor anonymous memory.
+static int
+mm__needs_copy(const mm_map_t *m) {
+  return m->anonymous || (m->flags & MAP_SHARED) == 0;
+}
+
+// Grows the OS mapping of m to os_length bytes. Moves it when it must;
+// leaves m untouched on failure. On success the old region is gone.
+static int
+mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
+  void *p;
+  if (m->os_base == NULL) {
+    int rc = mm__map_region(m, m->fd, os_length, &p, err);
+    if (rc < 0) return rc;
+    m->os_base = p;
+    m->os_length = os_length;
+    return 0;
+  }
+#ifdef MM_HAVE_MREMAP
+  // Linux cannot grow a shared anonymous map with mremap(): the shmem
+  // object behind it keeps its size and the new pages raise SIGBUS (the
+  // kernel's bug 8691, CPython gh-138204). Those take the copying path.
+  if (!(m->anonymous && (m->flags & MAP_SHARED))) {
+    p = mremap(m->os_base, m->os_length, os_length, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return mm__fail(err, "mremap", -errno);
+    m->os_base = p;
+    m->os_length = os_length;
+    return 0;
+  }
+#endif
+  // Map a new region, carry the bytes over where the new region cannot show
+  // them by itself, then drop the old one.
+  int rc = mm__map_region(m, m->fd, os_length, &p, err);
+  if (rc < 0) return rc;
+  if (mm__needs_copy(m)) memcpy(p, m->os_base, m->os_length);
+  (void)munmap(m->os_base, m->os_length);
+  m->os_base = p;
+  m->os_length = os_length;
+  return 0;
+}
+
+// Shrinks the OS mapping of m in place to os_length bytes (0: unmaps it).
+// Trimming the end of a mapping never splits one, so munmap() cannot run out
+// of map entries here.
+static int
+mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
+  size_t page = mm__page();
+  size_t keep = os_length == 0 ? 0 : (os_length + page - 1) / page * page;
+  if (keep < m->os_length) {
+    if (munmap((uint8_t *)m->os_base + keep, m->os_length - keep) == -1)
+      return mm__fail(err, "munmap", -errno);
+  }
+  m->os_length = os_length;
+  if (os_length == 0) m->os_base = NULL;
+  return 0;
+}
+
+int
+mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
+  // Python truncates the file first, so a failed remap leaves a file shorter
+  // than the map. Here every step that can fail comes before the steps that
+  // lose anything, and each failure undoes what was done:
+  //   1. grow the file   2. grow the mapping   3. shrink the file   4. trim the mapping
+  size_t os_length = length == 0 ? 0 : m->skew + length;
+  int is_file = !m->anonymous;
+  uint64_t old_size = 0, new_size = 0;
+  void *old_base = m->os_base;
+  size_t old_os_length = m->os_length;
+  int rc, regular;
+
+  if (is_file) {
+    if (m->fd == MM_NO_FD) return mm__fail(err, "ftruncate", MM_ENOFD);
+    rc = mm__file_info(m->fd, &old_size, &regular, err);
+    if (rc < 0) return rc;
+    if ((uint64_t)length > (uint64_t)INT64_MAX - m->offset) return mm__fail(err, "ftruncate", MM_ERANGE);
+    new_size = m->offset + length;
+    if (new_size > old_size && ftruncate(m->fd, (off_t)new_size) == -1)
+      return mm__fail(err, "ftruncate", -errno);
+  }
+
+  if (os_length > m->os_length) {
+    rc = mm__grow(m, os_length, err);
+    if (rc < 0) {
+      if (is_file && new_size > old_size) (void)ftruncate(m->fd, (off_t)old_size);
+      return rc;
+    }
+  }
+
+  if (is_file && new_size < old_size && ftruncate(m->fd, (off_t)new_size) == -1) {
+    int code = -errno;
+    // The file is as it was; give the mapping back its old length. Shrinking
+    // what step 2 grew happens in place.
+    if (m->os_length > old_os_length) {
+      mm_error_t ignored;
+      (void)mm__shrink(m, old_os_length, &ignored);
+    }
+    m->data = (uint8_t *)m->os_base + m->skew;
+    *moved = m->os_base != old_base;
+    return mm__fail(err, "ftruncate", code);
+  }
+
+  if (os_length < m->os_length) {
+    rc = mm__shrink(m, os_length, err);
+    if (rc < 0) return rc;
+  }
+
+  m->length = length;
+  if (m->os_base != NULL) m->data = (uint8_t *)m->os_base + m->skew;
+  *moved = m->os_base != old_base;
+  return 0;
+}
