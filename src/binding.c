@@ -12,10 +12,10 @@
 // outlives the Mmap object while views of it are reachable.
 typedef struct mm_handle_s {
   mm_map_t map;
-  uint32_t refs;     // the wrap, each live view, each flushAsync in flight
-  uint32_t pending;  // flushAsync jobs in flight
-  int closed;        // close() was called: every call now throws ERR_MMAP_CLOSED
-  napi_ref *views;   // weak references to every ArrayBuffer handed out
+  uint32_t refs;    // the wrap, each live view, each flushAsync in flight
+  uint32_t pending; // flushAsync jobs in flight
+  int closed;       // close() was called: every call now throws ERR_MMAP_CLOSED
+  napi_ref *views;  // weak references to every ArrayBuffer handed out
   size_t view_count;
   size_t view_capacity;
 } mm_handle_t;
@@ -27,12 +27,12 @@ typedef struct mm_instance_s {
 
 static const napi_type_tag mm_handle_tag = {0x6d6d61702d6e6174ULL, 0x6976652d68616e64ULL};
 
-#define MM_NAPI_CALL(env, call)                                                                    \
-  do {                                                                                             \
-    if ((call) != napi_ok) {                                                                       \
-      mm_napi_rethrow(env);                                                                        \
-      return NULL;                                                                                 \
-    }                                                                                              \
+#define MM_NAPI_CALL(env, call) \
+  do { \
+    if ((call) != napi_ok) { \
+      mm_napi_rethrow(env); \
+      return NULL; \
+    } \
   } while (0)
 
 // Turns a failed Node-API call into a JS exception unless one is pending.
@@ -42,8 +42,8 @@ mm_napi_rethrow(napi_env env) {
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
   const napi_extended_error_info *info = NULL;
   napi_get_last_error_info(env, &info);
-  const char *msg = info != NULL && info->error_message != NULL ? info->error_message
-                                                                : "Node-API call failed";
+  const char *msg =
+      info != NULL && info->error_message != NULL ? info->error_message : "Node-API call failed";
   napi_throw_error(env, "ERR_MMAP_INTERNAL", msg);
 }
 
@@ -241,7 +241,8 @@ static void
 mm_handle_release(napi_env env, mm_handle_t *h) {
   if (--h->refs > 0) return;
   mm_handle_unmap(h);
-  for (size_t i = 0; i < h->view_count; i++) napi_delete_reference(env, h->views[i]);
+  for (size_t i = 0; i < h->view_count; i++)
+    napi_delete_reference(env, h->views[i]);
   free(h->views);
   free(h);
 }
@@ -473,7 +474,8 @@ mm_napi_copy(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
     return NULL;
-  if (!mm_range_ok(start, length, h->map.length)) return mm_napi_throw_range(env, "range outside the map");
+  if (!mm_range_ok(start, length, h->map.length))
+    return mm_napi_throw_range(env, "range outside the map");
   uint8_t *dst;
   napi_value buf = mm_napi_new_buffer(env, length, &dst);
   if (buf == NULL) return NULL;
@@ -508,13 +510,15 @@ mm_napi_copy_step(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
       !mm_napi_size(env, argv[3], &count))
     return NULL;
-  if (!mm_step_ok(start, step, count, h->map.length)) return mm_napi_throw_range(env, "slice outside the map");
+  if (!mm_step_ok(start, step, count, h->map.length))
+    return mm_napi_throw_range(env, "slice outside the map");
   uint8_t *dst;
   napi_value buf = mm_napi_new_buffer(env, count, &dst);
   if (buf == NULL) return NULL;
   const uint8_t *src = h->map.data;
   int64_t at = (int64_t)start;
-  for (size_t i = 0; i < count; i++, at += step) dst[i] = src[at];
+  for (size_t i = 0; i < count; i++, at += step)
+    dst[i] = src[at];
   return buf;
 }
 
@@ -549,7 +553,8 @@ mm_napi_write_step(napi_env env, napi_callback_info info) {
       !mm_napi_size(env, argv[3], &count) || !mm_napi_bytes(env, argv[4], &src, &n))
     return NULL;
   if (n != count) return mm_napi_throw_range(env, "mmap slice assignment is wrong size");
-  if (!mm_step_ok(start, step, count, h->map.length)) return mm_napi_throw_range(env, "slice outside the map");
+  if (!mm_step_ok(start, step, count, h->map.length))
+    return mm_napi_throw_range(env, "slice outside the map");
   if (count == 0) return NULL;
   // The source may alias the map: copy it first so every byte written is
   // the value it had before the call, as Python's memoryview copy does.
@@ -557,7 +562,8 @@ mm_napi_write_step(napi_env env, napi_callback_info info) {
   if (copy == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   memcpy(copy, src, count);
   int64_t at = (int64_t)start;
-  for (size_t i = 0; i < count; i++, at += step) h->map.data[at] = copy[i];
+  for (size_t i = 0; i < count; i++, at += step)
+    h->map.data[at] = copy[i];
   free(copy);
   return NULL;
 }
@@ -573,8 +579,8 @@ mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
   const uint8_t *needle;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_bytes(env, argv[1], &needle, &k) || !mm_napi_size(env, argv[2], &start) ||
-      !mm_napi_size(env, argv[3], &end))
+  if (h == NULL || !mm_napi_bytes(env, argv[1], &needle, &k) ||
+      !mm_napi_size(env, argv[2], &start) || !mm_napi_size(env, argv[3], &end))
     return NULL;
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
   const uint8_t *hay = h->map.data + start;
@@ -711,7 +717,8 @@ mm_napi_sync_async(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length))
     return NULL;
-  if (!mm_range_ok(offset, length, h->map.length)) return mm_napi_throw_range(env, "flush values out of range");
+  if (!mm_range_ok(offset, length, h->map.length))
+    return mm_napi_throw_range(env, "flush values out of range");
   mm_flush_job_t *job = calloc(1, sizeof(*job));
   if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   job->h = h;
@@ -746,8 +753,9 @@ mm_napi_resize(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &length)) return NULL;
   if (h->pending > 0)
-    return mm_napi_throw_code(env, "ERR_MMAP_BUSY",
-                              "resize() cannot run while a flushAsync() is in flight; await it first");
+    return mm_napi_throw_code(
+        env, "ERR_MMAP_BUSY",
+        "resize() cannot run while a flushAsync() is in flight; await it first");
   size_t old_length = h->map.length;
   int moved = 0;
   mm_error_t err;
@@ -805,8 +813,8 @@ mm_napi_latin1(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
     return NULL;
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  MM_NAPI_CALL(env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start,
-                                              &result));
+  MM_NAPI_CALL(
+      env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start, &result));
   return result;
 }
 
@@ -869,7 +877,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"setName", NULL, mm_napi_set_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"latin1", NULL, mm_napi_latin1, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  MM_NAPI_CALL(env, napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));
+  MM_NAPI_CALL(env,
+               napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));
   napi_value constants = mm_napi_constants(env);
   if (constants == NULL) return NULL;
   MM_NAPI_CALL(env, napi_set_named_property(env, exports, "constants", constants));

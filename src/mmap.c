@@ -1,4 +1,5 @@
-// mmap.c: the portable core: alignment of offsets, zero-length maps, range checks; the OS calls live in posix.c / win32.c.
+// mmap.c: the portable core: alignment of offsets, zero-length maps, range checks; the OS calls
+// live in posix.c / win32.c.
 #include "mmap.h"
 #include "platform.h"
 

@@ -29,31 +29,31 @@ typedef struct mm_error_s {
 } mm_error_t;
 
 typedef struct mm_options_s {
-  mm_fd_t fd;      // MM_NO_FD for anonymous memory
-  uint64_t offset; // any byte offset; aligned internally
-  size_t length;   // bytes to map; 0 maps nothing (an empty map)
-  int access;      // MM_ACCESS_*, already normalised (never DEFAULT for a read-only prot)
-  int flags;       // POSIX mmap flags (MAP_SHARED, MAP_PRIVATE, ...); ignored on Windows
-  int prot;        // POSIX PROT_* bits; ignored on Windows
-  int dup_fd;      // 1: map a duplicate of fd; 0: take ownership of fd (mm_map_close closes it)
-  int keep_fd;     // 0: do not keep any descriptor (Python's trackfd=False)
+  mm_fd_t fd;          // MM_NO_FD for anonymous memory
+  uint64_t offset;     // any byte offset; aligned internally
+  size_t length;       // bytes to map; 0 maps nothing (an empty map)
+  int access;          // MM_ACCESS_*, already normalised (never DEFAULT for a read-only prot)
+  int flags;           // POSIX mmap flags (MAP_SHARED, MAP_PRIVATE, ...); ignored on Windows
+  int prot;            // POSIX PROT_* bits; ignored on Windows
+  int dup_fd;          // 1: map a duplicate of fd; 0: take ownership of fd (mm_map_close closes it)
+  int keep_fd;         // 0: do not keep any descriptor (Python's trackfd=False)
   const char *tagname; // Windows: the mapping object's name (UTF-8), or NULL
 } mm_options_t;
 
 typedef struct mm_map_s {
-  uint8_t *data;     // first byte the user sees; a sentinel when length is 0
-  size_t length;     // bytes the user sees
-  void *os_base;     // what the OS mapped (data - skew), NULL when nothing is mapped
-  size_t os_length;  // bytes the OS mapped (skew + length)
-  size_t skew;       // offset % granularity: the map starts this far into os_base
-  uint64_t offset;   // the user's file offset
-  mm_fd_t fd;        // the descriptor the map owns, MM_NO_FD when none
-  int anonymous;     // 1 for anonymous memory
-  int access;        // MM_ACCESS_*
-  int flags;         // flags given to the OS
-  int prot;          // protection given to the OS
-  int mapped;        // 0 once unmapped
-  void *platform;    // per-platform state (Windows: the mapping handle and tag name)
+  uint8_t *data;    // first byte the user sees; a sentinel when length is 0
+  size_t length;    // bytes the user sees
+  void *os_base;    // what the OS mapped (data - skew), NULL when nothing is mapped
+  size_t os_length; // bytes the OS mapped (skew + length)
+  size_t skew;      // offset % granularity: the map starts this far into os_base
+  uint64_t offset;  // the user's file offset
+  mm_fd_t fd;       // the descriptor the map owns, MM_NO_FD when none
+  int anonymous;    // 1 for anonymous memory
+  int access;       // MM_ACCESS_*
+  int flags;        // flags given to the OS
+  int prot;         // protection given to the OS
+  int mapped;       // 0 once unmapped
+  void *platform;   // per-platform state (Windows: the mapping handle and tag name)
 } mm_map_t;
 
 // A named platform constant (MAP_*, PROT_*, MADV_*) that JavaScript sees.

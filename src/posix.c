@@ -1,4 +1,5 @@
-// posix.c: the platform contract on POSIX: mmap, munmap, msync, ftruncate, madvise, fstat, dup; mremap on Linux.
+// posix.c: the platform contract on POSIX: mmap, munmap, msync, ftruncate, madvise, fstat, dup;
+// mremap on Linux.
 #include "platform.h"
 
 #include <errno.h>
@@ -385,7 +386,8 @@ mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
     if (m->fd == MM_NO_FD) return mm__fail(err, "ftruncate", MM_ENOFD);
     rc = mm__file_info(m->fd, &old_size, &regular, err);
     if (rc < 0) return rc;
-    if ((uint64_t)length > (uint64_t)INT64_MAX - m->offset) return mm__fail(err, "ftruncate", MM_ERANGE);
+    if ((uint64_t)length > (uint64_t)INT64_MAX - m->offset)
+      return mm__fail(err, "ftruncate", MM_ERANGE);
     new_size = m->offset + length;
     if (new_size > old_size && ftruncate(m->fd, (off_t)new_size) == -1)
       return mm__fail(err, "ftruncate", -errno);

@@ -63,7 +63,8 @@ mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   uint64_t count = 0;
   if (k == 1) {
     const uint8_t c = needle[0];
-    for (size_t i = 0; i < n; i++) count += hay[i] == c;
+    for (size_t i = 0; i < n; i++)
+      count += hay[i] == c;
     return count;
   }
   size_t i = 0;
