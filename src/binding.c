@@ -818,6 +818,26 @@ mm_napi_latin1(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// searchKernel(level?) -> the kernel level in use after setting level (0 auto,
+// 1 scalar, 2 SSE2, 3 AVX2); a level the CPU lacks is ERR_OUT_OF_RANGE. For
+// tests and benchmarks, which force each kernel in turn.
+static napi_value
+mm_napi_search_kernel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  napi_valuetype type = napi_undefined;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc > 0) MM_NAPI_CALL(env, napi_typeof(env, argv[0], &type));
+  if (type != napi_undefined) {
+    int32_t level;
+    if (!mm_napi_int32(env, argv[0], &level)) return NULL;
+    if (mm_search_set_kernel(level) < 0)
+      return mm_napi_throw_range(env, "that search kernel is not available on this CPU");
+  }
+  MM_NAPI_CALL(env, napi_create_int32(env, mm_search_kernel(), &result));
+  return result;
+}
+
 // Module ----------------------------------------------------------------------
 
 static void
@@ -876,6 +896,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"advise", NULL, mm_napi_advise, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setName", NULL, mm_napi_set_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"latin1", NULL, mm_napi_latin1, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"searchKernel", NULL, mm_napi_search_kernel, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   MM_NAPI_CALL(env,
                napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));

@@ -94,4 +94,10 @@ int64_t mm_rfind(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
 // Non-overlapping occurrences, as Python's bytes.count (k == 0: n + 1).
 uint64_t mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
 
+// The search kernels in use: MM_KERNEL_AUTO picks the best the CPU has.
+// Setting a level the CPU lacks fails (-1); tests force each level in turn.
+enum { MM_KERNEL_AUTO = 0, MM_KERNEL_SCALAR = 1, MM_KERNEL_SSE2 = 2, MM_KERNEL_AVX2 = 3 };
+int mm_search_set_kernel(int level);
+int mm_search_kernel(void);
+
 #endif
