@@ -33,6 +33,16 @@ mm_file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err) {
   return mm__file_info(fd, size, regular, err);
 }
 
+void *
+mm_big_alloc(size_t size) {
+  return mm__big_alloc(size);
+}
+
+void
+mm_big_free(void *p, size_t size) {
+  mm__big_free(p, size);
+}
+
 int
 mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
   memset(m, 0, sizeof(*m));

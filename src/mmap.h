@@ -80,6 +80,11 @@ int mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 int mm_map_advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);
 
+// A page-aligned block for a large copy out of a map (NULL: use the heap),
+// and its release. See mm__big_alloc.
+void *mm_big_alloc(size_t size);
+void mm_big_free(void *p, size_t size);
+
 // Range checks shared by the bindings: 1 when [start, start + length) lies in
 // [0, limit). They subtract, never add, so no sum can overflow.
 static inline int

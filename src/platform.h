@@ -29,6 +29,12 @@ int mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 int mm__advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm__set_name(mm_map_t *m, const char *name, mm_error_t *err);
 
+// Memory for a large copy out of a map: page-aligned, backed by huge pages
+// where the OS has them (faulting in fresh 4 KiB pages costs more than the
+// copy itself). NULL when it cannot be had; the caller then uses the heap.
+void *mm__big_alloc(size_t size);
+void mm__big_free(void *p, size_t size);
+
 // Fills err and returns its code.
 static inline int
 mm__fail(mm_error_t *err, const char *syscall, int code) {

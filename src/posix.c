@@ -310,6 +310,23 @@ mm__set_name(mm_map_t *m, const char *name, mm_error_t *err) {
 #endif
 }
 
+void *
+mm__big_alloc(size_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+#ifdef MADV_HUGEPAGE
+  // With transparent huge pages in "madvise" mode this is what makes the
+  // kernel back the block with 2 MiB pages; failure only costs speed.
+  (void)madvise(p, size, MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+void
+mm__big_free(void *p, size_t size) {
+  (void)munmap(p, size);
+}
+
 // Whether the bytes of a map can only be kept by copying them: a new mapping
 // of the same file shows a shared map's bytes again, but not the private
 // pages of a MAP_PRIVATE map, nor anonymous memory.
