@@ -308,6 +308,8 @@ class Mmap {
     const remaining = Math.max(this.#length - this.#pos, 0)
     if (n < 0 || n > remaining) n = remaining
     if (n > MAX_VIEW) throw errors.rangeError(`cannot read ${n} bytes into one Buffer (at most ${MAX_VIEW})`)
+    // After a shrinking resize the position may lie past the end: nothing to read.
+    if (n === 0) return Buffer.alloc(0)
     const out = binding.copy(handle, this.#pos, n)
     this.#pos += n
     return out

@@ -35,7 +35,8 @@ console.log(`built ${addon}`)
 if (rest[0] === '--test') {
   const files = rest.length > 1 ? rest.slice(1) : variant.tests
   const mocha = require.resolve('mocha/bin/mocha.js')
-  execFileSync(process.execPath, [mocha, ...files], {
+  // --no-config: mocha would add these files to .mocharc.json's spec instead of running only them.
+  execFileSync(process.execPath, [mocha, '--no-config', '--node-option', 'expose-gc', '--timeout', '60000', ...files], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, MMAP_NATIVE_ADDON: addon }
