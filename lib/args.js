@@ -7,16 +7,17 @@ const { invalidArgType, invalidArgValue, outOfRange } = require('./errors')
 const HUGE = 2 ** 64
 
 // An integer argument as a Number. Numbers must be integers (RangeError
-// otherwise, as Node core does); bigints of any size are accepted, and ones
-// beyond 2^53 become ±2^64, which every range check rejects or clamps.
+// otherwise, as Node core does); bigints of any size are accepted: past 2^53
+// they round to the nearest double and past 2^64 become ±2^64, far outside
+// any map, where every range check rejects or clamps them.
 function toInteger (name, value) {
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value)
     return value
   }
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) return HUGE
-    if (value < -BigInt(Number.MAX_SAFE_INTEGER)) return -HUGE
+    if (value > BigInt(HUGE)) return HUGE
+    if (value < -BigInt(HUGE)) return -HUGE
     return Number(value)
   }
   throw invalidArgType(name, 'of type number or bigint', value)

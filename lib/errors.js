@@ -17,7 +17,7 @@ function describe (value) {
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`
   if (typeof value === 'object') {
     const name = value.constructor && value.constructor.name
-    return name ? `an instance of ${name}` : util.inspect(value, { depth: -1 })
+    return name ? `an instance of ${name}` : 'an object'
   }
   if (typeof value === 'bigint') return `type bigint (${value}n)`
   if (typeof value === 'symbol') return `type symbol (${String(value)})`
@@ -31,8 +31,18 @@ function invalidArgType (name, expected, value) {
     `The "${name}" argument must be ${expected}. Received ${describe(value)}`)
 }
 
+// util.inspect() of a value, or a short description where inspecting throws
+// (a DataView over a detached buffer does).
+function show (value) {
+  try {
+    return typeof value === 'symbol' ? String(value) : util.inspect(value)
+  } catch {
+    return describe(value)
+  }
+}
+
 function invalidArgValue (name, value, reason) {
-  let shown = typeof value === 'symbol' ? String(value) : util.inspect(value)
+  let shown = show(value)
   if (shown.length > 128) shown = `${shown.slice(0, 128)}...`
   return coded(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument '${name}' ${reason}. Received ${shown}`)
 }

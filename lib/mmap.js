@@ -171,12 +171,12 @@ class Mmap {
   // The size of the file behind the map (an anonymous map's length).
   size () {
     const handle = this.#live()
-    if (this.#anonymous) return this.#length
     if (!this.#trackfd) {
       const err = errors.systemError(errors.errnoOf('EBADF'), 'fstat')
       err.message += ' (this map was made with trackfd: false and keeps no descriptor)'
       throw err
     }
+    if (this.#anonymous) return this.#length
     return binding.fileSize(handle)
   }
 
@@ -240,6 +240,8 @@ class Mmap {
     const handle = this.#live()
     const s = args.adjustSlice(this.#length, start, end, step)
     if (s.count > MAX_VIEW) throw errors.rangeError(`a slice of ${s.count} bytes is longer than the longest Buffer (${MAX_VIEW} bytes)`)
+    // An empty slice may start at -1 (a negative step): nothing to copy.
+    if (s.count === 0) return Buffer.alloc(0)
     if (step === 1) return binding.copy(handle, s.start, s.count)
     return binding.copyStep(handle, s.start, step, s.count)
   }
@@ -255,6 +257,7 @@ class Mmap {
     if (bytes.length !== s.count) {
       throw errors.rangeError(`mmap slice assignment is wrong size: the slice has ${s.count} bytes, data has ${bytes.length}`)
     }
+    if (s.count === 0) return
     if (step === 1) binding.write(handle, s.start, bytes)
     else binding.writeStep(handle, s.start, step, s.count, bytes)
   }
@@ -439,6 +442,9 @@ class Mmap {
     if (start < 0 || start >= size) throw errors.rangeError(`madvise start out of bounds: ${start} in a ${size}-byte map`)
     if (length === undefined) length = size
     if (length < 0) throw errors.outOfRange('length', '>= 0', length)
+    // Python: start + length must fit in a signed 64-bit size; past that it
+    // is an OverflowError, below it the length is clamped to the map.
+    if (length > 2 ** 63 - 1 - start) throw errors.outOfRange('length', `<= 2 ** 63 - 1 - start`, length)
     if (length > size - start) length = size - start
     binding.advise(handle, option, start, length)
   }
