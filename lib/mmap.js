@@ -28,7 +28,8 @@ const kOwnFd = Symbol('mmap-native.ownFd')
 function toFd (value) {
   if (value !== null && typeof value === 'object' && 'fd' in value) {
     const fd = value.fd
-    if (typeof fd !== 'number' || !Number.isInteger(fd)) throw errors.invalidArgType('fd.fd', 'an integer', fd)
+    if (typeof fd !== 'number') throw errors.invalidArgType('fd.fd', 'of type number', fd)
+    if (!Number.isInteger(fd)) throw errors.outOfRange('fd.fd', 'an integer', fd)
     // A closed FileHandle reports fd -1: that must not become anonymous memory.
     if (fd < 0) throw errors.systemError(errors.errnoOf('EBADF'), 'fstat')
     return fd
@@ -95,8 +96,14 @@ class Mmap {
       if (!isWindows) throw errors.invalidArgValue('options.tagname', tagname, 'is only supported on Windows')
     }
     // Python's order: negative length, negative offset, then access.
-    if (length < 0) throw errors.outOfRange('length', '>= 0', length)
-    if (offset < 0) throw errors.outOfRange('options.offset', '>= 0', offset)
+    // Lengths and offsets are exact up to 2^53 - 1, far beyond any address
+    // space; Python's OverflowError for larger ones is ERR_OUT_OF_RANGE here.
+    if (length < 0 || length > Number.MAX_SAFE_INTEGER) {
+      throw errors.outOfRange('length', `>= 0 and <= ${Number.MAX_SAFE_INTEGER}`, length)
+    }
+    if (offset < 0 || offset > Number.MAX_SAFE_INTEGER) {
+      throw errors.outOfRange('options.offset', `>= 0 and <= ${Number.MAX_SAFE_INTEGER}`, offset)
+    }
     for (const [name, value] of [['options.flags', flags], ['options.prot', prot]]) {
       if (value > 2 ** 31 - 1 || value < -(2 ** 31)) throw errors.outOfRange(name, 'a 32-bit integer', value)
     }
