@@ -21,9 +21,16 @@ function rebase (match, base) {
   match.index += base
   match.input = undefined
   if (match.indices) {
-    const shift = (pair) => { if (pair) { pair[0] += base; pair[1] += base } }
-    for (const pair of match.indices) shift(pair)
-    if (match.indices.groups) for (const key of Object.keys(match.indices.groups)) shift(match.indices.groups[key])
+    // A named group's pair is the same array as its numbered one: shift
+    // each array once.
+    const pairs = new Set(match.indices)
+    if (match.indices.groups) for (const pair of Object.values(match.indices.groups)) pairs.add(pair)
+    for (const pair of pairs) {
+      if (pair) {
+        pair[0] += base
+        pair[1] += base
+      }
+    }
   }
   return match
 }
@@ -59,9 +66,12 @@ function * matches (latin1, re, start, end) {
     const matchStart = base + match.index
     const matchEnd = matchStart + match[0].length
     if (windowEnd < end && matchEnd > windowEnd - CONTEXT && matchStart > loadedAt) {
-      // The cut may have shortened or changed this match: look again with
-      // a window that starts at it.
-      pos = matchStart
+      // The cut may have shortened or changed this match, or hidden an
+      // earlier one that starts in the last CONTEXT bytes and ends past the
+      // cut. Matches starting before windowEnd - CONTEXT (and no longer than
+      // CONTEXT) were seen whole, so look again from the earlier of this
+      // match and that point, in a fresh window.
+      pos = Math.min(matchStart, Math.max(pos, windowEnd - CONTEXT))
       load(pos)
       continue
     }
