@@ -20,9 +20,6 @@ const isWindows = process.platform === 'win32'
 // (4 GiB on Node 20, 2^53 - 1 later).
 const MAX_VIEW = bufferConstants.MAX_LENGTH
 
-// open() passes this option to hand its descriptor over instead of duplicating it.
-const kOwnFd = Symbol('mmap-native.ownFd')
-
 // The descriptor in an fd argument: an integer, or an object (a FileHandle)
 // with a numeric fd.
 function toFd (value) {
@@ -108,7 +105,6 @@ class Mmap {
       if (value > 2 ** 31 - 1 || value < -(2 ** 31)) throw errors.outOfRange(name, 'a 32-bit integer', value)
     }
     const mode = resolveAccess(access, flags, prot)
-    const ownFd = opts[kOwnFd] === true
 
     let mapLength = length
     if (fd === -1) {
@@ -132,14 +128,13 @@ class Mmap {
       }
     }
 
-    const keepFd = fd !== -1 && (trackfd || ownFd)
     this.#handle = binding.map(fd, mapLength, fd === -1 ? 0 : offset, mode.access, mode.flags, mode.prot,
-      !ownFd, keepFd, tagname ?? undefined)
+      trackfd, tagname ?? undefined)
     this.#length = mapLength
     this.#offset = offset
     this.#access = mode.access
     this.#anonymous = fd === -1
-    this.#trackfd = trackfd || ownFd
+    this.#trackfd = trackfd
   }
 
   // The live handle, or ERR_MMAP_CLOSED.
@@ -497,8 +492,12 @@ class Mmap {
   }
 }
 
-// Opens path with the mode the access needs, maps it and owns the
-// descriptor; options.create (with size) creates or extends the file first.
+// Opens path with the mode the access needs and maps it; options.create
+// (with size) creates or extends the file first. The map keeps its own
+// duplicate of the descriptor and the one opened here is closed through fs:
+// in a worker thread, Node tracks descriptors fs opened and closes those
+// still open when the worker exits, so one closed behind its back could be
+// closed again after another thread reused its number.
 function open (path, options) {
   if (typeof path !== 'string' && !Buffer.isBuffer(path) && !(path instanceof URL)) {
     throw errors.invalidArgType('path', 'of type string or an instance of Buffer or URL', path)
@@ -506,6 +505,7 @@ function open (path, options) {
   const opts = args.optionsObject('options', options)
   const access = args.optionalInteger('options.access', opts.access, ACCESS_READ)
   const create = args.optionalBoolean('options.create', opts.create, false)
+  args.optionalBoolean('options.trackfd', opts.trackfd, true)
   const size = opts.size === undefined ? undefined : args.nonNegative('options.size', opts.size)
   if (size !== undefined && !create) throw errors.invalidArgValue('options.size', size, 'needs options.create: true')
   if (size > Number.MAX_SAFE_INTEGER) throw errors.outOfRange('options.size', `<= ${Number.MAX_SAFE_INTEGER}`, size)
@@ -517,14 +517,17 @@ function open (path, options) {
   const fd = fs.openSync(path, mode, 0o666)
   try {
     if (size !== undefined && fs.fstatSync(fd).size < size) fs.ftruncateSync(fd, size)
-    const mapOptions = { ...opts, access, [kOwnFd]: true }
+    // The map always keeps a descriptor of its own here: trackfd is about
+    // the caller's descriptor, and open() has no caller's descriptor.
+    const mapOptions = { ...opts, access, trackfd: true }
     delete mapOptions.create
     delete mapOptions.size
     delete mapOptions.length
     return new Mmap(fd, length, mapOptions)
   } catch (err) {
-    fs.closeSync(fd)
     throw errors.withPath(err, shown)
+  } finally {
+    fs.closeSync(fd)
   }
 }
 

@@ -297,31 +297,31 @@ mm_napi_file_info(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// map(fd, length, offset, access, flags, prot, dupFd, keepFd, tagname) -> handle
+// map(fd, length, offset, access, flags, prot, trackfd, tagname) -> handle
 static napi_value
 mm_napi_map(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9], handle;
+  size_t argc = 8;
+  napi_value argv[8], handle;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) return mm_napi_throw_type(env, "map() takes 8 arguments");
+  if (argc < 7) return mm_napi_throw_type(env, "map() takes 7 arguments");
   int32_t fd, access, flags, prot;
   size_t length, offset;
-  bool dup_fd, keep_fd;
+  bool keep_fd;
   if (!mm_napi_int32(env, argv[0], &fd) || !mm_napi_size(env, argv[1], &length) ||
       !mm_napi_size(env, argv[2], &offset) || !mm_napi_int32(env, argv[3], &access) ||
       !mm_napi_int32(env, argv[4], &flags) || !mm_napi_int32(env, argv[5], &prot))
     return NULL;
-  MM_NAPI_CALL(env, napi_get_value_bool(env, argv[6], &dup_fd));
-  MM_NAPI_CALL(env, napi_get_value_bool(env, argv[7], &keep_fd));
+  if (napi_get_value_bool(env, argv[6], &keep_fd) != napi_ok)
+    return mm_napi_throw_type(env, "expected a boolean");
   if (access < MM_ACCESS_DEFAULT || access > MM_ACCESS_COPY)
     return mm_napi_throw_range(env, "access out of range");
 
   char tagname[256] = {0};
   napi_valuetype tag_type = napi_undefined;
-  if (argc > 8) MM_NAPI_CALL(env, napi_typeof(env, argv[8], &tag_type));
+  if (argc > 7) MM_NAPI_CALL(env, napi_typeof(env, argv[7], &tag_type));
   if (tag_type == napi_string) {
     size_t copied;
-    MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[8], tagname, sizeof(tagname), &copied));
+    MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[7], tagname, sizeof(tagname), &copied));
   }
 
   mm_handle_t *h = calloc(1, sizeof(*h));
@@ -333,7 +333,6 @@ mm_napi_map(napi_env env, napi_callback_info info) {
       .access = access,
       .flags = flags,
       .prot = prot,
-      .dup_fd = dup_fd,
       .keep_fd = keep_fd,
       .tagname = tag_type == napi_string ? tagname : NULL,
   };

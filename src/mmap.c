@@ -63,21 +63,15 @@ mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
 
   mm_fd_t owned = MM_NO_FD;
   if (!m->anonymous && opts->keep_fd) {
-    if (opts->dup_fd) {
-      int rc = mm__dup(opts->fd, &owned, err);
-      if (rc < 0) return rc;
-    } else {
-      owned = opts->fd;
-    }
+    int rc = mm__dup(opts->fd, &owned, err);
+    if (rc < 0) return rc;
   }
 
   if (opts->length > 0) {
     m->os_length = m->skew + opts->length;
     int rc = mm__map(m, opts->fd, opts, err);
     if (rc < 0) {
-      // A descriptor handed over (dup_fd 0) stays the caller's to close when
-      // the map could not be made; only our own duplicate is closed here.
-      if (owned != MM_NO_FD && opts->dup_fd) mm__close_fd(owned);
+      if (owned != MM_NO_FD) mm__close_fd(owned);
       m->os_length = 0;
       return rc;
     }

@@ -35,8 +35,7 @@ typedef struct mm_options_s {
   int access;          // MM_ACCESS_*, already normalised (never DEFAULT for a read-only prot)
   int flags;           // POSIX mmap flags (MAP_SHARED, MAP_PRIVATE, ...); ignored on Windows
   int prot;            // POSIX PROT_* bits; ignored on Windows
-  int dup_fd;          // 1: map a duplicate of fd; 0: take ownership of fd (mm_map_close closes it)
-  int keep_fd;         // 0: do not keep any descriptor (Python's trackfd=False)
+  int keep_fd;         // 1: keep a duplicate of fd (Python's trackfd); 0: keep none
   const char *tagname; // Windows: the mapping object's name (UTF-8), or NULL
 } mm_options_t;
 

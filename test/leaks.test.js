@@ -1,0 +1,273 @@
+'use strict'
+// leaks.test.js: many maps, resizes, flushes, views and failed maps leave no mappings and no
+// descriptors behind (counted in /proc/self/maps and /proc/self/fd of a child process).
+const assert = require('assert')
+const { tempFile, sparseFile, removeFile, runChild } = require('./helpers')
+
+// The slack allowed for mappings and descriptors the runtime itself makes.
+const SLACK = 5
+
+const PRELUDE = `
+const fs = require('fs')
+const mmap = require(MMAP)
+const { Mmap } = mmap
+const { tick, collect, mapsOf, sharedAnonMaps, mapCount, fdsOf, fdCount, run } = require(MMAP + '/test/fixtures/lifetime-probe.js')
+function snapshot (file) {
+  return { maps: mapCount(), fds: fdCount(), fileMaps: mapsOf(file), fileFds: fdsOf(file), anon: sharedAnonMaps() }
+}
+`
+
+function probe (code) {
+  const r = runChild(PRELUDE + code)
+  assert.strictEqual(r.status, 0,
+    `child exited with status ${r.status} (signal ${r.signal})\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`)
+  const lines = r.stdout.trim().split('\n')
+  return JSON.parse(lines[lines.length - 1])
+}
+
+// Asserts that `after` holds no more mappings and descriptors than `before`
+// (beyond SLACK), and none of the test file at all.
+function assertNoGrowth ({ before, after }) {
+  assert.ok(after.maps - before.maps <= SLACK,
+    `/proc/self/maps grew from ${before.maps} to ${after.maps} lines`)
+  assert.ok(after.fds - before.fds <= SLACK, `open descriptors grew from ${before.fds} to ${after.fds}`)
+  assert.strictEqual(after.fileMaps, 0, 'mappings of the test file are left')
+  assert.strictEqual(after.fileFds, 0, 'descriptors of the test file are left open')
+  assert.strictEqual(after.anon, before.anon, 'shared anonymous maps are left')
+}
+
+describe('leaks', function () {
+  before(function () {
+    if (process.platform !== 'linux') this.skip('needs /proc/self/maps and /proc/self/fd (Linux)')
+  })
+
+  it('20,000 maps closed or dropped leave no mappings nor descriptors behind', function () {
+    const file = tempFile(Buffer.alloc(16384, 0x41))
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      // File-backed and anonymous, shared and private, with and without
+      // views; half closed explicitly, half left to the garbage collector.
+      function once (i) {
+        switch (i % 8) {
+          case 0: {
+            const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
+            m.set(i % 4096, 1)
+            m.close()
+            break
+          }
+          case 1:
+            mmap.open(file).subarray(0, 16)
+            break
+          case 2: {
+            const fd = fs.openSync(file, 'r+')
+            const m = new Mmap(fd, 4096, { offset: (i % 3) * 4096 + (i % 5) })
+            fs.closeSync(fd)
+            m.subarray()[0] = 2
+            m.close()
+            break
+          }
+          case 3: {
+            const fd = fs.openSync(file, 'r')
+            void new Mmap(fd, 0, { access: mmap.ACCESS_COPY }).buffer
+            fs.closeSync(fd)
+            break
+          }
+          case 4: {
+            const m = new Mmap(-1, 4096)
+            m.set(0, 1)
+            m.close()
+            break
+          }
+          case 5:
+            new Mmap(-1, 8192).subarray()
+            break
+          case 6: {
+            const m = new Mmap(-1, 4096, { flags: mmap.MAP_PRIVATE })
+            void m.buffer
+            m.close()
+            break
+          }
+          case 7:
+            new Mmap(-1, 12288, { flags: mmap.MAP_PRIVATE }).set(1, 1)
+            break
+        }
+      }
+      for (let i = 0; i < 800; i++) once(i)
+      await collect()
+      const before = snapshot(file)
+      let peak = 0
+      for (let i = 0; i < 20000; i++) {
+        once(i)
+        if (i % 500 === 499) {
+          peak = Math.max(peak, mapCount())
+          global.gc()
+          await tick()
+        }
+      }
+      await collect()
+      return { before, after: snapshot(file), peak, bytes: fs.readFileSync(file).subarray(0, 4096).every((b) => b === 1 || b === 2 || b === 0x41) }
+    })`)
+    assertNoGrowth(r)
+    assert.strictEqual(r.bytes, true)
+    // The maps dropped between two collections really were mapped at once:
+    // the count above is not trivially flat.
+    assert.ok(r.peak > r.before.maps + 100, `peak ${r.peak}, before ${r.before.maps}`)
+  })
+
+  it('maps that fail to be made leave no descriptors behind', function () {
+    const file = tempFile(Buffer.alloc(4096, 0x41))
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      const wfd = fs.openSync(file, 'r+')
+      const wonly = fs.openSync(file, 'w')
+      fs.writeSync(wfd, Buffer.alloc(4096, 0x41), 0, 4096, 0)
+      const rfd = fs.openSync(file, 'r')
+      const attempts = {
+        'write-only descriptor': () => new Mmap(wonly, 4096),
+        'ACCESS_WRITE of a read-only descriptor': () => new Mmap(rfd, 4096, { access: mmap.ACCESS_WRITE }),
+        'open() with an offset past the end': () => mmap.open(file, { offset: 8192 }),
+        'open() with a length past the end': () => mmap.open(file, { length: 8192 }),
+        'open() of a directory': () => mmap.open('/'),
+        'open() of a missing file': () => mmap.open(file + '.missing')
+      }
+      const codes = {}
+      const attempt = (rounds) => {
+        for (const [name, fn] of Object.entries(attempts)) {
+          for (let i = 0; i < rounds; i++) {
+            try {
+              fn()
+              codes[name] = 'made a map'
+            } catch (err) {
+              codes[name] = err.code
+            }
+          }
+        }
+      }
+      // Warm up first: the heap the runtime grows for thousands of errors is not a leak.
+      attempt(500)
+      await collect()
+      const before = snapshot(file)
+      attempt(2000)
+      await collect()
+      const after = snapshot(file)
+      return { codes, maps: [before.maps, after.maps], fds: [before.fds, after.fds], fileFds: [before.fileFds, after.fileFds], fileMaps: after.fileMaps }
+    })`)
+    assert.deepStrictEqual(r.codes, {
+      'write-only descriptor': 'EACCES',
+      'ACCESS_WRITE of a read-only descriptor': 'EACCES',
+      'open() with an offset past the end': 'ERR_OUT_OF_RANGE',
+      'open() with a length past the end': 'ERR_OUT_OF_RANGE',
+      'open() of a directory': 'EINVAL',
+      'open() of a missing file': 'ENOENT'
+    })
+    assert.deepStrictEqual(r.fds, [r.fds[0], r.fds[0]], 'descriptors leaked')
+    assert.deepStrictEqual(r.fileFds, [3, 3])
+    assert.ok(r.maps[1] - r.maps[0] <= SLACK, `mappings grew from ${r.maps[0]} to ${r.maps[1]}`)
+    assert.strictEqual(r.fileMaps, 0)
+  })
+
+  it('repeated resize() leaves no mappings nor descriptors behind', function () {
+    const file = tempFile(4096)
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      await collect()
+      const before = snapshot(file)
+      const maps = [
+        mmap.open(file, { access: mmap.ACCESS_WRITE }),
+        new Mmap(-1, 4096),
+        new Mmap(-1, 4096, { flags: mmap.MAP_PRIVATE })
+      ]
+      const views = []
+      for (let i = 0; i < 2000; i++) {
+        for (const m of maps) {
+          m.resize(4096 * (1 + (i % 7)) + (i % 3))
+          m.set(m.length - 1, i & 255)
+          if (i % 10 === 0) views.push(m.subarray(0, 8))
+        }
+      }
+      const lengths = maps.map((m) => m.length)
+      const last = maps.map((m) => m.get(m.length - 1))
+      for (const m of maps) m.close()
+      const detached = views.every((v) => v.length === 0)
+      views.length = 0
+      await collect()
+      return { before, after: snapshot(file), lengths, last, detached, size: fs.statSync(file).size }
+    })`)
+    assertNoGrowth(r)
+    const length = 4096 * (1 + (1999 % 7)) + (1999 % 3)
+    assert.deepStrictEqual(r.lengths, [length, length, length])
+    assert.deepStrictEqual(r.last, [1999 & 255, 1999 & 255, 1999 & 255])
+    assert.strictEqual(r.detached, true)
+    assert.strictEqual(r.size, length)
+  })
+
+  it('thousands of flushAsync() calls leave no mappings nor descriptors behind', function () {
+    const file = tempFile(65536)
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      // The first flushAsync() starts libuv's thread pool, whose stacks are
+      // mappings of their own: start it before counting.
+      const warm = new Mmap(-1, 4096)
+      await warm.flushAsync()
+      warm.close()
+      await collect()
+      const before = snapshot(file)
+      let settled = 0
+      for (let round = 0; round < 50; round++) {
+        const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
+        const promises = []
+        for (let i = 0; i < 40; i++) {
+          m.set((round * 40 + i) % 65536, 7)
+          promises.push(m.flushAsync(i * 1024, 1024).then(() => { settled++ }))
+        }
+        if (round % 2) m.close()
+        await Promise.all(promises)
+        if (round % 2 === 0) m.close()
+      }
+      await collect()
+      return { before, after: snapshot(file), settled }
+    })`)
+    assertNoGrowth(r)
+    assert.strictEqual(r.settled, 2000)
+  })
+
+  it('100,000 subarray() windows of a map larger than one ArrayBuffer, dropped, leave nothing behind', function () {
+    const MAX = require('buffer').constants.MAX_LENGTH
+    if (MAX >= 2 ** 40) this.skip('this Node.js has no 4 GiB limit on one ArrayBuffer, so windows share one buffer')
+    const size = MAX + 65536
+    const file = sparseFile(size)
+    if (file === null) this.skip('the filesystem will not make a sparse file')
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      await collect()
+      const before = snapshot(file)
+      const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
+      const kept = []
+      let sum = 0
+      for (let i = 0; i < 100000; i++) {
+        const start = ${MAX} - 4096 + (i % 64) * 1024
+        const w = m.subarray(start, start + 4096)
+        w[0] = i & 255
+        sum += w[0]
+        if (i % 10000 === 0) kept.push(w)
+        if (i % 5000 === 4999) {
+          global.gc()
+          await tick()
+        }
+      }
+      const mid = snapshot(file)
+      m.close()
+      const detached = kept.every((w) => w.length === 0)
+      kept.length = 0
+      await collect()
+      return { before, mid: [mid.fileMaps, mid.fileFds], after: snapshot(file), sum, detached }
+    })`)
+    removeFile(file)
+    assertNoGrowth(r)
+    assert.deepStrictEqual(r.mid, [1, 1])
+    let sum = 0
+    for (let i = 0; i < 100000; i++) sum += i & 255
+    assert.strictEqual(r.sum, sum)
+    assert.strictEqual(r.detached, true)
+  })
+})
