@@ -446,7 +446,7 @@ class Mmap {
     if (length < 0) throw errors.outOfRange('length', '>= 0', length)
     // Python: start + length must fit in a signed 64-bit size; past that it
     // is an OverflowError, below it the length is clamped to the map.
-    if (length > 2 ** 63 - 1 - start) throw errors.outOfRange('length', `<= 2 ** 63 - 1 - start`, length)
+    if (length > 2 ** 63 - 1 - start) throw errors.outOfRange('length', '<= 2 ** 63 - 1 - start', length)
     if (length > size - start) length = size - start
     binding.advise(handle, option, start, length)
   }
