@@ -288,7 +288,9 @@ mm_napi_file_info(napi_env env, napi_callback_info info) {
   uint64_t bytes;
   int is_regular;
   mm_error_t err;
-  if (mm_file_info((mm_fd_t)fd, &bytes, &is_regular, &err) < 0) return mm_napi_throw(env, &err);
+  mm_fd_t handle;
+  if (mm_fd_from_int(fd, &handle, &err) < 0 || mm_file_info(handle, &bytes, &is_regular, &err) < 0)
+    return mm_napi_throw(env, &err);
   MM_NAPI_CALL(env, napi_create_array_with_length(env, 2, &result));
   MM_NAPI_CALL(env, napi_create_double(env, (double)bytes, &size));
   MM_NAPI_CALL(env, napi_get_boolean(env, is_regular, &regular));
@@ -324,10 +326,13 @@ mm_napi_map(napi_env env, napi_callback_info info) {
     MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[7], tagname, sizeof(tagname), &copied));
   }
 
+  mm_error_t err;
+  mm_fd_t fd_handle;
+  if (mm_fd_from_int(fd, &fd_handle, &err) < 0) return mm_napi_throw(env, &err);
   mm_handle_t *h = calloc(1, sizeof(*h));
   if (h == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   mm_options_t opts = {
-      .fd = fd < 0 ? MM_NO_FD : (mm_fd_t)fd,
+      .fd = fd_handle,
       .offset = offset,
       .length = length,
       .access = access,
@@ -336,7 +341,6 @@ mm_napi_map(napi_env env, napi_callback_info info) {
       .keep_fd = keep_fd,
       .tagname = tag_type == napi_string ? tagname : NULL,
   };
-  mm_error_t err;
   if (mm_map_open(&h->map, &opts, &err) < 0) {
     free(h);
     return mm_napi_throw(env, &err);

@@ -29,6 +29,15 @@ mm_constants(size_t *count) {
 }
 
 int
+mm_fd_from_int(int fd, mm_fd_t *out, mm_error_t *err) {
+  if (fd == -1) {
+    *out = MM_NO_FD;
+    return 0;
+  }
+  return mm__fd_from_int(fd, out, err);
+}
+
+int
 mm_file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err) {
   return mm__file_info(fd, size, regular, err);
 }

@@ -68,6 +68,11 @@ const mm_constant_t *mm_constants(size_t *count);
 size_t mm_page_size(void);
 size_t mm_granularity(void);
 
+// The OS handle behind a descriptor number as JavaScript knows it (from
+// fs.openSync): the number itself on POSIX, the C runtime's HANDLE on
+// Windows. -1 gives MM_NO_FD (anonymous memory).
+int mm_fd_from_int(int fd, mm_fd_t *out, mm_error_t *err);
+
 // The file's size and whether it is a regular file.
 int mm_file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err);
 

@@ -11,6 +11,7 @@
 void mm__sizes(size_t *page_size, size_t *granularity);
 
 const mm_constant_t *mm__constants(size_t *count);
+int mm__fd_from_int(int fd, mm_fd_t *out, mm_error_t *err);
 int mm__file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err);
 int mm__dup(mm_fd_t fd, mm_fd_t *out, mm_error_t *err);
 void mm__close_fd(mm_fd_t fd);

@@ -208,6 +208,15 @@ mm__page(void) {
 }
 
 int
+mm__fd_from_int(int fd, mm_fd_t *out, mm_error_t *err) {
+  // Descriptors are what the OS calls take; a negative one (other than -1,
+  // anonymous memory) fails as the OS would fail it.
+  if (fd < 0) return mm__fail(err, "fstat", -EBADF);
+  *out = fd;
+  return 0;
+}
+
+int
 mm__file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err) {
   struct stat st;
   if (fstat(fd, &st) == -1) return mm__fail(err, "fstat", -errno);
