@@ -9,6 +9,69 @@
 #include <immintrin.h>
 #endif
 
+// Needle plans ----------------------------------------------------------------
+//
+// The vector kernels filter candidates on two bytes of the needle, then compare
+// the whole needle. Text makes the first and last bytes poor filters when they
+// are common letters, so the two bytes are the needle's rarest by a fixed
+// ranking of how common each byte is in text and binary data (ties keep the
+// first and last positions).
+
+typedef struct mm_needle_s {
+  const uint8_t *s;
+  size_t k;
+  size_t r1, r2; // filter positions in [0, k); r1 is the rarer byte
+} mm_needle_t;
+
+// Higher is more common. Lower-case letters and space by English frequency,
+// then line ends and digits, upper case, punctuation, bytes of binary data.
+static int
+mm__byte_rank(uint8_t b) {
+  static const char lower[] = " etaoinsrhldcumfpgwybvkxjqz";
+  static const char upper[] = "ETAOINSRHLDCUMFPGWYBVKXJQZ";
+  const char *p;
+  if (b != 0 && (p = memchr(lower, b, sizeof(lower) - 1)) != NULL) return 255 - (int)(p - lower);
+  if (b == '\n') return 230;
+  if (b == 0) return 220;
+  if (b >= '0' && b <= '9') return 210;
+  if (b == ',' || b == '.' || b == '-' || b == '_' || b == '"' || b == '\'' || b == '/') return 205;
+  if (b != 0 && (p = memchr(upper, b, sizeof(upper) - 1)) != NULL) return 200 - (int)(p - upper);
+  if (b == '\t' || b == '\r' || b == 0xff) return 170;
+  if (b < 0x20 || b == 0x7f) return 40;
+  if (b >= 0x80) return 60;
+  return 120; // other punctuation
+}
+
+static void
+mm__plan(mm_needle_t *nd, const uint8_t *s, size_t k) {
+  nd->s = s;
+  nd->k = k;
+  nd->r1 = 0;
+  nd->r2 = k - 1;
+  if (k < 2) return;
+  // Scan from both ends so that ties keep the first and last positions.
+  int best = mm__byte_rank(s[0]), second = mm__byte_rank(s[k - 1]);
+  if (second < best) {
+    nd->r1 = k - 1;
+    nd->r2 = 0;
+    int t = best;
+    best = second;
+    second = t;
+  }
+  for (size_t i = 1; i + 1 < k; i++) {
+    int r = mm__byte_rank(s[i]);
+    if (r < best && s[i] != s[nd->r1]) {
+      nd->r2 = nd->r1;
+      second = best;
+      nd->r1 = i;
+      best = r;
+    } else if (r < second && s[i] != s[nd->r1]) {
+      nd->r2 = i;
+      second = r;
+    }
+  }
+}
+
 // Portable kernels ------------------------------------------------------------
 
 // The last occurrence of byte c in [p, p + n), or NULL. memrchr() is a GNU
@@ -28,37 +91,36 @@ mm__find_byte(const uint8_t *hay, size_t n, uint8_t c) {
   return p == NULL ? -1 : (int64_t)(p - hay);
 }
 
-// k >= 2, k <= n. Candidates are the positions i in [0, n - k] whose first
-// byte matches; memchr looks only at [i, n - k], so the k bytes compared from
-// a candidate end at or before hay + n.
+// Candidates are the positions i in [0, n - k]. memchr looks for the rarer
+// filter byte at i + r1 for i in [i, n - k], so every byte it reads, and the k
+// bytes compared from a candidate, lie in [hay, hay + n).
 static int64_t
-mm__find_scalar(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
+mm__find_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1; // the vector kernels hand over tails shorter than the needle
-  const uint8_t first = needle[0], last = needle[k - 1];
-  size_t last_start = n - k;
+  const size_t last = n - k;
   size_t i = 0;
-  while (i <= last_start) {
-    const uint8_t *p = memchr(hay + i, first, last_start - i + 1);
+  while (i <= last) {
+    const uint8_t *p = memchr(hay + i + r1, nd->s[r1], last - i + 1);
     if (p == NULL) return -1;
-    i = (size_t)(p - hay);
-    if (hay[i + k - 1] == last && memcmp(hay + i + 1, needle + 1, k - 2) == 0) return (int64_t)i;
+    i = (size_t)(p - hay) - r1;
+    if (hay[i + r2] == nd->s[r2] && memcmp(hay + i, nd->s, k) == 0) return (int64_t)i;
     i++;
   }
   return -1;
 }
 
-// k >= 1, k <= n. Candidates start in [0, n - k]; the scan covers that range
-// from its end.
+// The same from the end: candidates [0, limit) shrink as the scan goes down.
 static int64_t
-mm__rfind_scalar(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
-  const uint8_t first = needle[0], last = needle[k - 1];
-  size_t limit = n - k + 1; // candidates left to look at: [0, limit)
+mm__rfind_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
+  if (k > n) return -1;
+  size_t limit = n - k + 1;
   while (limit > 0) {
-    const uint8_t *p = mm__memrchr(hay, first, limit);
+    const uint8_t *p = mm__memrchr(hay + r1, nd->s[r1], limit);
     if (p == NULL) return -1;
-    size_t i = (size_t)(p - hay);
-    if (hay[i + k - 1] == last && (k <= 2 || memcmp(hay + i + 1, needle + 1, k - 2) == 0))
-      return (int64_t)i;
+    size_t i = (size_t)(p - hay) - r1;
+    if (hay[i + r2] == nd->s[r2] && memcmp(hay + i, nd->s, k) == 0) return (int64_t)i;
     limit = i;
   }
   return -1;
@@ -75,66 +137,69 @@ mm__count_byte_scalar(const uint8_t *hay, size_t n, uint8_t c) {
 #ifdef MM_X86
 
 static inline unsigned
-mm__ctz(uint32_t x) {
-  return (unsigned)__builtin_ctz(x);
+mm__ctz64(uint64_t x) {
+  return (unsigned)__builtin_ctzll(x);
 }
 
 static inline unsigned
-mm__top_bit(uint32_t x) {
-  return 31u - (unsigned)__builtin_clz(x);
+mm__top_bit64(uint64_t x) {
+  return 63u - (unsigned)__builtin_clzll(x);
 }
 
 // SSE2 kernels (every x86-64 CPU) ---------------------------------------------
 //
-// The first-and-last-byte filter: for a block of 16 candidates starting at i,
-// compare hay[i..i+15] with the needle's first byte and hay[i+k-1..i+k+14]
-// with its last byte; only candidates passing both get a memcmp of the middle.
-// A block is taken only when its last load ends inside hay (i + k + 15 <= n);
-// the rest goes to the portable kernel.
+// A step covers 32 candidates [i, i + 32): it loads 32 bytes at i + r1 and, only
+// when one of them is the needle's rarer byte, 32 at i + r2; candidates passing
+// both get a full compare. A step is taken only while i <= n - k - 31, so its
+// loads end at or before i + (k - 1) + 31 <= n - 1; the rest goes to the
+// portable kernel.
+
+static inline uint32_t
+mm__eq16(const uint8_t *p, __m128i v) {
+  return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v));
+}
 
 static int64_t
-mm__find_sse2(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
+mm__find_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1;
-  const __m128i first = _mm_set1_epi8((char)needle[0]);
-  const __m128i last = _mm_set1_epi8((char)needle[k - 1]);
+  const __m128i v1 = _mm_set1_epi8((char)nd->s[r1]), v2 = _mm_set1_epi8((char)nd->s[r2]);
   size_t i = 0;
-  for (; n - k >= 15 && i <= n - k - 15; i += 16) {
-    __m128i a = _mm_loadu_si128((const __m128i *)(hay + i));
-    __m128i b = _mm_loadu_si128((const __m128i *)(hay + i + k - 1));
-    uint32_t mask = (uint32_t)_mm_movemask_epi8(
-        _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
+  for (; n - k >= 31 && i <= n - k - 31; i += 32) {
+    uint64_t mask = mm__eq16(hay + i + r1, v1) | (uint64_t)mm__eq16(hay + i + r1 + 16, v1) << 16;
+    if (mask == 0) continue;
+    mask &= mm__eq16(hay + i + r2, v2) | (uint64_t)mm__eq16(hay + i + r2 + 16, v2) << 16;
     while (mask != 0) {
-      size_t at = i + mm__ctz(mask);
-      if (memcmp(hay + at + 1, needle + 1, k - 2) == 0) return (int64_t)at;
+      size_t at = i + mm__ctz64(mask);
+      if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
       mask &= mask - 1;
     }
   }
-  int64_t rest = mm__find_scalar(hay + i, n - i, needle, k);
+  int64_t rest = mm__find_scalar(hay + i, n - i, nd);
   return rest < 0 ? -1 : rest + (int64_t)i;
 }
 
-// Blocks of 16 candidates from the top: candidates [s, s + 16) need loads
-// ending at s + 15 and s + k + 14 = end + k - 2 <= n - 1.
+// Steps of 32 candidates from the top: candidates [s, s + 32) with s = end - 32
+// load up to s + (k - 1) + 31 = end + k - 2 <= n - 1.
 static int64_t
-mm__rfind_sse2(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
-  const __m128i first = _mm_set1_epi8((char)needle[0]);
-  const __m128i last = _mm_set1_epi8((char)needle[k - 1]);
+mm__rfind_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
+  if (k > n) return -1;
+  const __m128i v1 = _mm_set1_epi8((char)nd->s[r1]), v2 = _mm_set1_epi8((char)nd->s[r2]);
   size_t end = n - k + 1; // candidates left: [0, end)
-  while (end >= 16) {
-    size_t s = end - 16;
-    __m128i a = _mm_loadu_si128((const __m128i *)(hay + s));
-    __m128i b = _mm_loadu_si128((const __m128i *)(hay + s + k - 1));
-    uint32_t mask = (uint32_t)_mm_movemask_epi8(
-        _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last)));
-    while (mask != 0) {
-      unsigned bit = mm__top_bit(mask);
-      size_t at = s + bit;
-      if (k <= 2 || memcmp(hay + at + 1, needle + 1, k - 2) == 0) return (int64_t)at;
-      mask &= ~(1u << bit);
-    }
+  while (end >= 32) {
+    size_t s = end - 32;
     end = s;
+    uint64_t mask = mm__eq16(hay + s + r1, v1) | (uint64_t)mm__eq16(hay + s + r1 + 16, v1) << 16;
+    if (mask == 0) continue;
+    mask &= mm__eq16(hay + s + r2, v2) | (uint64_t)mm__eq16(hay + s + r2 + 16, v2) << 16;
+    while (mask != 0) {
+      unsigned bit = mm__top_bit64(mask);
+      if (memcmp(hay + s + bit, nd->s, k) == 0) return (int64_t)(s + bit);
+      mask &= ~((uint64_t)1 << bit);
+    }
   }
-  return end == 0 ? -1 : mm__rfind_scalar(hay, end + k - 1, needle, k);
+  return end == 0 ? -1 : mm__rfind_scalar(hay, end + k - 1, nd);
 }
 
 // Counts bytes equal to c: compare results (-1 per match) accumulate in byte
@@ -161,49 +226,84 @@ mm__count_byte_sse2(const uint8_t *hay, size_t n, uint8_t c) {
 }
 
 // AVX2 kernels (chosen at run time where the CPU has AVX2) ---------------------
-// The same algorithms on 32-byte blocks.
+// The same algorithms on steps of 128 candidates: four 32-byte loads at r1
+// OR-ed together answer "any candidate here?" with one test, as a fast memchr
+// does; only then are the masks and the loads at r2 computed. A step is taken
+// only while i <= n - k - 127, so its loads end at or before n - 1.
 
-__attribute__((target("avx2"))) static int64_t
-mm__find_avx2(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
-  if (k > n) return -1;
-  const __m256i first = _mm256_set1_epi8((char)needle[0]);
-  const __m256i last = _mm256_set1_epi8((char)needle[k - 1]);
-  size_t i = 0;
-  for (; n - k >= 31 && i <= n - k - 31; i += 32) {
-    __m256i a = _mm256_loadu_si256((const __m256i *)(hay + i));
-    __m256i b = _mm256_loadu_si256((const __m256i *)(hay + i + k - 1));
-    uint32_t mask = (uint32_t)_mm256_movemask_epi8(
-        _mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, last)));
-    while (mask != 0) {
-      size_t at = i + mm__ctz(mask);
-      if (memcmp(hay + at + 1, needle + 1, k - 2) == 0) return (int64_t)at;
-      mask &= mask - 1;
-    }
-  }
-  int64_t rest = mm__find_sse2(hay + i, n - i, needle, k);
-  return rest < 0 ? -1 : rest + (int64_t)i;
+__attribute__((target("avx2"))) static inline __m256i
+mm__eqv32(const uint8_t *p, __m256i v) {
+  return _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)p), v);
+}
+
+__attribute__((target("avx2"))) static inline uint64_t
+mm__mask64(__m256i lo, __m256i hi) {
+  return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+}
+
+// The candidates of [i, i + 64) whose bytes at r1 (e0, e1 already compared)
+// and r2 match.
+__attribute__((target("avx2"))) static inline uint64_t
+mm__candidates64(const uint8_t *p, const mm_needle_t *nd, __m256i e0, __m256i e1, __m256i v2) {
+  return mm__mask64(_mm256_and_si256(e0, mm__eqv32(p + nd->r2, v2)),
+                    _mm256_and_si256(e1, mm__eqv32(p + nd->r2 + 32, v2)));
 }
 
 __attribute__((target("avx2"))) static int64_t
-mm__rfind_avx2(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
-  const __m256i first = _mm256_set1_epi8((char)needle[0]);
-  const __m256i last = _mm256_set1_epi8((char)needle[k - 1]);
-  size_t end = n - k + 1;
-  while (end >= 32) {
-    size_t s = end - 32;
-    __m256i a = _mm256_loadu_si256((const __m256i *)(hay + s));
-    __m256i b = _mm256_loadu_si256((const __m256i *)(hay + s + k - 1));
-    uint32_t mask = (uint32_t)_mm256_movemask_epi8(
-        _mm256_and_si256(_mm256_cmpeq_epi8(a, first), _mm256_cmpeq_epi8(b, last)));
-    while (mask != 0) {
-      unsigned bit = mm__top_bit(mask);
-      size_t at = s + bit;
-      if (k <= 2 || memcmp(hay + at + 1, needle + 1, k - 2) == 0) return (int64_t)at;
-      mask &= ~(1u << bit);
+mm__find_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1;
+  if (k > n) return -1;
+  const __m256i v1 = _mm256_set1_epi8((char)nd->s[r1]), v2 = _mm256_set1_epi8((char)nd->s[nd->r2]);
+  size_t i = 0;
+  for (; n - k >= 127 && i <= n - k - 127; i += 128) {
+    const uint8_t *p = hay + i + r1;
+    __m256i e0 = mm__eqv32(p, v1), e1 = mm__eqv32(p + 32, v1);
+    __m256i e2 = mm__eqv32(p + 64, v1), e3 = mm__eqv32(p + 96, v1);
+    __m256i any = _mm256_or_si256(_mm256_or_si256(e0, e1), _mm256_or_si256(e2, e3));
+    if (_mm256_testz_si256(any, any)) continue;
+    for (size_t half = 0; half < 2; half++) {
+      size_t base = i + half * 64;
+      uint64_t mask = half == 0 ? mm__candidates64(hay + base, nd, e0, e1, v2)
+                                : mm__candidates64(hay + base, nd, e2, e3, v2);
+      while (mask != 0) {
+        size_t at = base + mm__ctz64(mask);
+        if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
+        mask &= mask - 1;
+      }
     }
-    end = s;
   }
-  return end == 0 ? -1 : mm__rfind_sse2(hay, end + k - 1, needle, k);
+  int64_t rest = mm__find_sse2(hay + i, n - i, nd);
+  return rest < 0 ? -1 : rest + (int64_t)i;
+}
+
+// Steps of 128 candidates from the top: [s, s + 128) with s = end - 128 load
+// up to s + (k - 1) + 127 = end + k - 2 <= n - 1.
+__attribute__((target("avx2"))) static int64_t
+mm__rfind_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1;
+  if (k > n) return -1;
+  const __m256i v1 = _mm256_set1_epi8((char)nd->s[r1]), v2 = _mm256_set1_epi8((char)nd->s[nd->r2]);
+  size_t end = n - k + 1;
+  while (end >= 128) {
+    size_t s = end - 128;
+    end = s;
+    const uint8_t *p = hay + s + r1;
+    __m256i e0 = mm__eqv32(p, v1), e1 = mm__eqv32(p + 32, v1);
+    __m256i e2 = mm__eqv32(p + 64, v1), e3 = mm__eqv32(p + 96, v1);
+    __m256i any = _mm256_or_si256(_mm256_or_si256(e0, e1), _mm256_or_si256(e2, e3));
+    if (_mm256_testz_si256(any, any)) continue;
+    for (size_t half = 2; half-- > 0;) {
+      size_t base = s + half * 64;
+      uint64_t mask = half == 0 ? mm__candidates64(hay + base, nd, e0, e1, v2)
+                                : mm__candidates64(hay + base, nd, e2, e3, v2);
+      while (mask != 0) {
+        unsigned bit = mm__top_bit64(mask);
+        if (memcmp(hay + base + bit, nd->s, k) == 0) return (int64_t)(base + bit);
+        mask &= ~((uint64_t)1 << bit);
+      }
+    }
+  }
+  return end == 0 ? -1 : mm__rfind_sse2(hay, end + k - 1, nd);
 }
 
 __attribute__((target("avx2"))) static uint64_t
@@ -232,8 +332,8 @@ mm__count_byte_avx2(const uint8_t *hay, size_t n, uint8_t c) {
 // Dispatch --------------------------------------------------------------------
 
 typedef struct mm_kernels_s {
-  int64_t (*find)(const uint8_t *, size_t, const uint8_t *, size_t);  // k >= 2, k <= n
-  int64_t (*rfind)(const uint8_t *, size_t, const uint8_t *, size_t); // k >= 1, k <= n
+  int64_t (*find)(const uint8_t *, size_t, const mm_needle_t *);  // k >= 2
+  int64_t (*rfind)(const uint8_t *, size_t, const mm_needle_t *); // k >= 1
   uint64_t (*count_byte)(const uint8_t *, size_t, uint8_t);
 } mm_kernels_t;
 
@@ -297,14 +397,18 @@ mm_find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   if (k > n) return -1;
   // glibc's memchr is already vectorised; a single byte needs nothing more.
   if (k == 1) return mm__find_byte(hay, n, needle[0]);
-  return mm__get_kernels()->find(hay, n, needle, k);
+  mm_needle_t nd;
+  mm__plan(&nd, needle, k);
+  return mm__get_kernels()->find(hay, n, &nd);
 }
 
 int64_t
 mm_rfind(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   if (k == 0) return (int64_t)n;
   if (k > n) return -1;
-  return mm__get_kernels()->rfind(hay, n, needle, k);
+  mm_needle_t nd;
+  mm__plan(&nd, needle, k);
+  return mm__get_kernels()->rfind(hay, n, &nd);
 }
 
 uint64_t
@@ -312,10 +416,13 @@ mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   if (k == 0) return (uint64_t)n + 1;
   if (k > n) return 0;
   if (k == 1) return mm__get_kernels()->count_byte(hay, n, needle[0]);
+  const mm_kernels_t *kernels = mm__get_kernels();
+  mm_needle_t nd;
+  mm__plan(&nd, needle, k);
   uint64_t count = 0;
   size_t i = 0;
   while (n - i >= k) {
-    int64_t at = mm_find(hay + i, n - i, needle, k);
+    int64_t at = kernels->find(hay + i, n - i, &nd);
     if (at < 0) break;
     count++;
     i += (size_t)at + k; // non-overlapping: resume after the match
