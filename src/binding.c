@@ -203,6 +203,26 @@ mm_napi_handle(napi_env env, napi_value v) {
   return h;
 }
 
+// Before touching [start, start + length) of the map: throws (false) when the
+// file behind it shrank and the range reaches the lost part.
+static bool
+mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, uint32_t *mark) {
+  mm_error_t err;
+  if (mm_map_enter(&h->map, start, length, mark, &err) == 0) return true;
+  mm_napi_throw(env, &err);
+  return false;
+}
+
+// After touching it: throws (false) when a touch faulted meanwhile; whatever
+// the operation produced is then discarded.
+static bool
+mm_napi_leave(napi_env env, mm_handle_t *h, uint32_t mark) {
+  mm_error_t err;
+  if (mm_map_leave(&h->map, mark, &err) == 0) return true;
+  mm_napi_throw(env, &err);
+  return false;
+}
+
 // Detaches every ArrayBuffer handed out so far (their byteLength becomes 0)
 // and forgets them: no JavaScript code can reach the old memory afterwards.
 static void
@@ -437,7 +457,11 @@ mm_napi_get(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &i)) return NULL;
   if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
-  MM_NAPI_CALL(env, napi_create_uint32(env, h->map.data[i], &result));
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, i, 1, &mark)) return NULL;
+  uint8_t byte = h->map.data[i];
+  if (!mm_napi_leave(env, h, mark)) return NULL;
+  MM_NAPI_CALL(env, napi_create_uint32(env, byte, &result));
   return result;
 }
 
@@ -453,7 +477,10 @@ mm_napi_set(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &i) || !mm_napi_int32(env, argv[2], &v)) return NULL;
   if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
   if (v < 0 || v > 255) return mm_napi_throw_range(env, "byte out of range");
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, i, 1, &mark)) return NULL;
   h->map.data[i] = (uint8_t)v;
+  mm_napi_leave(env, h, mark);
   return NULL;
 }
 
@@ -543,7 +570,11 @@ mm_napi_copy(napi_env env, napi_callback_info info) {
     return NULL;
   if (!mm_range_ok(start, length, h->map.length))
     return mm_napi_throw_range(env, "range outside the map");
-  return mm_napi_copy_out(env, h->map.data + start, length);
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, start, length, &mark)) return NULL;
+  napi_value buf = mm_napi_copy_out(env, h->map.data + start, length);
+  if (buf == NULL || !mm_napi_leave(env, h, mark)) return NULL;
+  return buf;
 }
 
 // Whether the count indexes start, start + step, ... all lie in [0, limit).
@@ -559,6 +590,16 @@ mm_step_ok(size_t start, int64_t step, size_t count, size_t limit) {
   if (magnitude > UINT64_MAX / span) return false;
   uint64_t distance = span * magnitude;
   return step < 0 ? distance <= start : distance <= limit - 1 - start;
+}
+
+// The range [*lo, *lo + *span) the indexes start, start + step, ... cover;
+// only after mm_step_ok has accepted them.
+static void
+mm_step_span(size_t start, int64_t step, size_t count, size_t *lo, size_t *span) {
+  size_t distance =
+      count == 0 ? 0 : (size_t)(count - 1) * (size_t)(step < 0 ? -(uint64_t)step : (uint64_t)step);
+  *lo = step < 0 ? start - distance : start;
+  *span = count == 0 ? 0 : distance + 1;
 }
 
 // copyStep(handle, start, step, count) -> Buffer of data[start + i * step]
@@ -578,10 +619,15 @@ mm_napi_copy_step(napi_env env, napi_callback_info info) {
   uint8_t *dst;
   napi_value buf = mm_napi_new_buffer(env, count, &dst);
   if (buf == NULL) return NULL;
+  size_t lo, span;
+  uint32_t mark;
+  mm_step_span(start, step, count, &lo, &span);
+  if (!mm_napi_enter(env, h, lo, span, &mark)) return NULL;
   const uint8_t *src = h->map.data;
   int64_t at = (int64_t)start;
   for (size_t i = 0; i < count; i++, at += step)
     dst[i] = src[at];
+  if (!mm_napi_leave(env, h, mark)) return NULL;
   return buf;
 }
 
@@ -597,8 +643,11 @@ mm_napi_write(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_bytes(env, argv[2], &src, &n))
     return NULL;
   if (!mm_range_ok(pos, n, h->map.length)) return mm_napi_throw_range(env, "data out of range");
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, pos, n, &mark)) return NULL;
   // The source may be a view of this very map, so the ranges may overlap.
   if (n > 0) memmove(h->map.data + pos, src, n);
+  mm_napi_leave(env, h, mark);
   return NULL;
 }
 
@@ -624,10 +673,18 @@ mm_napi_write_step(napi_env env, napi_callback_info info) {
   uint8_t *copy = malloc(count);
   if (copy == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   memcpy(copy, src, count);
+  size_t lo, span;
+  uint32_t mark;
+  mm_step_span(start, step, count, &lo, &span);
+  if (!mm_napi_enter(env, h, lo, span, &mark)) {
+    free(copy);
+    return NULL;
+  }
   int64_t at = (int64_t)start;
   for (size_t i = 0; i < count; i++, at += step)
     h->map.data[at] = copy[i];
   free(copy);
+  mm_napi_leave(env, h, mark);
   return NULL;
 }
 
@@ -648,6 +705,8 @@ mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
   const uint8_t *hay = h->map.data + start;
   size_t n = end - start;
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, start, n, &mark)) return NULL;
   double answer;
   if (kind == MM_COUNT) {
     answer = (double)mm_count(hay, n, needle, k);
@@ -655,6 +714,7 @@ mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
     int64_t at = kind == MM_FIND ? mm_find(hay, n, needle, k) : mm_rfind(hay, n, needle, k);
     answer = at < 0 ? -1.0 : (double)((uint64_t)at + start);
   }
+  if (!mm_napi_leave(env, h, mark)) return NULL;
   MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
   return result;
 }
@@ -683,14 +743,31 @@ mm_napi_readline(napi_env env, napi_callback_info info) {
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &pos)) return NULL;
+  // The line may end well before a part of the map the file no longer backs:
+  // look for its end only in the part it does back, and fail only when the
+  // line runs into the lost part.
+  size_t backed;
+  mm_error_t err;
+  if (mm_map_backed(&h->map, &backed, &err) < 0) return mm_napi_throw(env, &err);
   size_t length = 0;
   if (pos < h->map.length) {
-    size_t rest = h->map.length - pos;
+    size_t rest = (pos < backed ? backed : pos) - pos;
     const uint8_t newline = '\n';
+    uint32_t mark;
+    if (!mm_napi_enter(env, h, pos, rest, &mark)) return NULL;
     int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
+    if (!mm_napi_leave(env, h, mark)) return NULL;
     length = at < 0 ? rest : (size_t)at + 1;
+    if (at < 0 && backed < h->map.length) {
+      err.code = MM_ETRUNCATED;
+      return mm_napi_throw(env, &err);
+    }
   }
-  return mm_napi_copy_out(env, h->map.data + pos, length);
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, pos, length, &mark)) return NULL;
+  napi_value buf = mm_napi_copy_out(env, h->map.data + pos, length);
+  if (buf == NULL || !mm_napi_leave(env, h, mark)) return NULL;
+  return buf;
 }
 
 // move(handle, dest, src, count): memmove within the map
@@ -706,7 +783,11 @@ mm_napi_move(napi_env env, napi_callback_info info) {
     return NULL;
   if (!mm_range_ok(dest, count, h->map.length) || !mm_range_ok(src, count, h->map.length))
     return mm_napi_throw_range(env, "source, destination, or count out of range");
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, src, count, &mark) || !mm_napi_enter(env, h, dest, count, &mark))
+    return NULL;
   if (count > 0) memmove(h->map.data + dest, h->map.data + src, count);
+  mm_napi_leave(env, h, mark);
   return NULL;
 }
 
@@ -872,8 +953,11 @@ mm_napi_latin1(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
     return NULL;
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
+  uint32_t mark;
+  if (!mm_napi_enter(env, h, start, end - start, &mark)) return NULL;
   MM_NAPI_CALL(
       env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start, &result));
+  if (!mm_napi_leave(env, h, mark)) return NULL;
   return result;
 }
 

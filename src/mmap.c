@@ -62,6 +62,7 @@ mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
   m->prot = opts->prot;
   m->offset = opts->offset;
   m->data = mm_empty_sentinel;
+  m->lost_from = SIZE_MAX;
 
   // The OS wants the file offset to be a multiple of the granularity: map
   // from the multiple below and keep the difference as the skew, so data is
@@ -89,6 +90,12 @@ mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
   }
   m->fd = owned;
   m->mapped = 1;
+  if (!m->anonymous && m->os_base != NULL && mm__guard_add(m, err) < 0) {
+    int code = err->code;
+    mm_error_t ignored;
+    mm_map_close(m, &ignored);
+    return mm__fail(err, "mmap", code);
+  }
   return 0;
 }
 
@@ -96,6 +103,7 @@ int
 mm_map_close(mm_map_t *m, mm_error_t *err) {
   int rc = 0;
   if (!m->mapped) return 0;
+  mm__guard_remove(m);
   if (m->os_base != NULL) rc = mm__unmap(m, err);
   if (m->fd != MM_NO_FD) mm__close_fd(m->fd);
   m->fd = MM_NO_FD;
@@ -129,9 +137,49 @@ int
 mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   *moved = 0;
   if (length > SIZE_MAX - m->skew) return mm__fail(err, "mremap", MM_ERANGE);
+  // The guard forgets the old range while it changes. Pages it replaced stay
+  // replaced through a remap; the check below gives the file's bytes back to
+  // the ones a grown file covers again.
+  mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
-  if (rc < 0) return rc;
   if (m->length == 0) m->data = mm_empty_sentinel;
+  if (!m->anonymous && m->os_base != NULL) {
+    mm_error_t guard_err;
+    size_t backed;
+    if (mm__guard_add(m, &guard_err) == 0 && mm__guard_faults(m) != 0)
+      (void)mm__guard_check(m, &backed, &guard_err);
+  }
+  return rc;
+}
+
+int
+mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err) {
+  *backed = m->length;
+  if (m->anonymous || mm__guard_faults(m) == 0) return 0;
+  size_t os_backed;
+  int rc = mm__guard_check(m, &os_backed, err);
+  if (rc < 0) return rc;
+  // The user's bytes start skew bytes into the OS mapping.
+  size_t user = os_backed > m->skew ? os_backed - m->skew : 0;
+  if (user < *backed) *backed = user;
+  return 0;
+}
+
+int
+mm_map_enter(mm_map_t *m, size_t start, size_t length, uint32_t *mark, mm_error_t *err) {
+  *mark = m->anonymous ? 0 : mm__guard_faults(m);
+  if (*mark == 0) return 0;
+  size_t backed;
+  int rc = mm_map_backed(m, &backed, err);
+  if (rc < 0) return rc;
+  if (!mm_range_ok(start, length, backed)) return mm__fail(err, "mmap", MM_ETRUNCATED);
+  *mark = mm__guard_faults(m);
+  return 0;
+}
+
+int
+mm_map_leave(mm_map_t *m, uint32_t mark, mm_error_t *err) {
+  if (!m->anonymous && mm__guard_faults(m) != mark) return mm__fail(err, "mmap", MM_ETRUNCATED);
   return 0;
 }
 

@@ -53,6 +53,11 @@ typedef struct mm_map_s {
   int prot;         // protection given to the OS
   int mapped;       // 0 once unmapped
   void *platform;   // per-platform state (Windows: the mapping handle and tag name)
+  // The fault guard's state (see mm_map_enter). Written by the guard on any
+  // thread, read with atomic loads.
+  void *guard;               // the guard's record of this map, NULL when not guarded
+  volatile uint32_t faults;  // faults the guard has absorbed in this map
+  volatile size_t lost_from; // lowest OS-mapping offset the guard replaced; SIZE_MAX: none
 } mm_map_t;
 
 // A named platform constant (MAP_*, PROT_*, MADV_*) that JavaScript sees.
@@ -83,6 +88,19 @@ int mm_map_sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err);
 int mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 int mm_map_advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);
+
+// Every operation on a map's bytes runs between these two calls. A file that
+// shrinks under its map makes touches of the lost pages fault; the platform's
+// fault guard absorbs those faults (the lost pages read as zeros) and counts
+// them. mm_map_enter fails with MM_ETRUNCATED when a fault was ever seen in
+// the map and [start, start + length) reaches past what the file now backs
+// (giving back the file's bytes where it has grown again); mm_map_leave fails
+// with MM_ETRUNCATED when a fault happened since mm_map_enter.
+int mm_map_enter(mm_map_t *m, size_t start, size_t length, uint32_t *mark, mm_error_t *err);
+int mm_map_leave(mm_map_t *m, uint32_t mark, mm_error_t *err);
+// How many bytes from the start of the map the file backs: the map's length
+// until a fault was seen, then what the file covers now.
+int mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err);
 
 // A page-aligned block for a large copy out of a map (NULL: use the heap),
 // and its release. See mm__big_alloc.

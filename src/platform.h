@@ -30,6 +30,20 @@ int mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 int mm__advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm__set_name(mm_map_t *m, const char *name, mm_error_t *err);
 
+// The fault guard: confined to this module's file-backed mappings, it turns a
+// fault from a page the file no longer backs (SIGBUS on POSIX, an in-page
+// error on Windows) into a counted, survivable event and leaves every other
+// fault to whoever handled it before.
+// Registers m's OS mapping (after it is made or moved); 0 or a negative code.
+int mm__guard_add(mm_map_t *m, mm_error_t *err);
+// Unregisters it (before it is unmapped or moved).
+void mm__guard_remove(mm_map_t *m);
+// Faults absorbed in m so far.
+uint32_t mm__guard_faults(const mm_map_t *m);
+// How many bytes of the OS mapping (from os_base) the file backs now, after
+// giving the file's pages back to any replaced part the file covers again.
+int mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err);
+
 // Memory for a large copy out of a map: page-aligned, backed by huge pages
 // where the OS has them (faulting in fresh 4 KiB pages costs more than the
 // copy itself). NULL when it cannot be had; the caller then uses the heap.
