@@ -577,31 +577,6 @@ mm_napi_copy(napi_env env, napi_callback_info info) {
   return buf;
 }
 
-// Whether the count indexes start, start + step, ... all lie in [0, limit).
-// The last one is start + (count - 1) * step, computed only once the product
-// is known to fit, and compared by subtraction.
-static bool
-mm_step_ok(size_t start, int64_t step, size_t count, size_t limit) {
-  if (count == 0) return true;
-  if (start >= limit) return false;
-  if (count == 1 || step == 0) return true;
-  uint64_t span = (uint64_t)(count - 1);
-  uint64_t magnitude = step < 0 ? (uint64_t)0 - (uint64_t)step : (uint64_t)step;
-  if (magnitude > UINT64_MAX / span) return false;
-  uint64_t distance = span * magnitude;
-  return step < 0 ? distance <= start : distance <= limit - 1 - start;
-}
-
-// The range [*lo, *lo + *span) the indexes start, start + step, ... cover;
-// only after mm_step_ok has accepted them.
-static void
-mm_step_span(size_t start, int64_t step, size_t count, size_t *lo, size_t *span) {
-  size_t distance =
-      count == 0 ? 0 : (size_t)(count - 1) * (size_t)(step < 0 ? -(uint64_t)step : (uint64_t)step);
-  *lo = step < 0 ? start - distance : start;
-  *span = count == 0 ? 0 : distance + 1;
-}
-
 // copyStep(handle, start, step, count) -> Buffer of data[start + i * step]
 static napi_value
 mm_napi_copy_step(napi_env env, napi_callback_info info) {

@@ -195,3 +195,25 @@ mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err) {
   if (m->os_base == NULL) return 0;
   return mm__set_name(m, name, err);
 }
+
+// The last index is start + (count - 1) * step, computed only once the
+// product is known to fit, and compared by subtraction.
+int
+mm_step_ok(size_t start, int64_t step, size_t count, size_t limit) {
+  if (count == 0) return 1;
+  if (start >= limit) return 0;
+  if (count == 1 || step == 0) return 1;
+  uint64_t span = (uint64_t)(count - 1);
+  uint64_t magnitude = step < 0 ? (uint64_t)0 - (uint64_t)step : (uint64_t)step;
+  if (magnitude > UINT64_MAX / span) return 0;
+  uint64_t distance = span * magnitude;
+  return step < 0 ? distance <= start : distance <= limit - 1 - start;
+}
+
+void
+mm_step_span(size_t start, int64_t step, size_t count, size_t *lo, size_t *span) {
+  uint64_t magnitude = step < 0 ? (uint64_t)0 - (uint64_t)step : (uint64_t)step;
+  size_t distance = count == 0 ? 0 : (size_t)((count - 1) * magnitude);
+  *lo = step < 0 ? start - distance : start;
+  *span = count == 0 ? 0 : distance + 1;
+}

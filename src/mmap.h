@@ -114,6 +114,12 @@ mm_range_ok(size_t start, size_t length, size_t limit) {
   return start <= limit && length <= limit - start;
 }
 
+// Whether the count indexes start, start + step, ... (a Python extended
+// slice) all lie in [0, limit).
+int mm_step_ok(size_t start, int64_t step, size_t count, size_t limit);
+// The range [*lo, *lo + *span) those indexes cover, once mm_step_ok accepted them.
+void mm_step_span(size_t start, int64_t step, size_t count, size_t *lo, size_t *span);
+
 // Byte-string search over [hay, hay + n). Each returns an index relative to
 // hay, or -1; they never read outside the two ranges they are given.
 int64_t mm_find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);

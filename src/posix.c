@@ -579,8 +579,9 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
   // The last page kept holds bytes past the new end. A file-backed shared
   // map loses them when the file is truncated; private and anonymous memory
   // keeps them, and a later in-place grow would show them again: zero them.
-  if (keep > os_length && keep <= m->os_length && mm__needs_copy(m))
-    memset((uint8_t *)m->os_base + os_length, 0, keep - os_length);
+  size_t stale_end = keep < m->os_length ? keep : m->os_length;
+  if (stale_end > os_length && mm__needs_copy(m))
+    memset((uint8_t *)m->os_base + os_length, 0, stale_end - os_length);
   if (keep < m->os_length) {
     if (munmap((uint8_t *)m->os_base + keep, m->os_length - keep) == -1)
       return mm__fail(err, "munmap", -errno);

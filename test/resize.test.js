@@ -344,6 +344,18 @@ describe(`resize (${BUILD})`, function () {
         assert.ok(isZero(tail), `bytes past the shrink point are not zero (byte 100 is ${tail[0]})`)
       })
 
+      // Found by test/fuzz/fuzz-resize.c: a map shorter than a page shrunk
+      // and grown again showed its old bytes past the shrink point.
+      it(`shows zeros past the shrink point when a ${name} anonymous map shorter than a page is grown again`, function () {
+        const m = track(new Mmap(-1, 252, { flags }))
+        m.setSlice(0, 252, Buffer.alloc(252, 0xab))
+        m.resize(48)
+        m.resize(3 * P + 5)
+        assert.deepStrictEqual(m.slice(0, 48), Buffer.alloc(48, 0xab))
+        const tail = m.slice(48)
+        assert.ok(isZero(tail), `bytes past the shrink point are not zero (byte 48 is ${tail[0]})`)
+      })
+
       it(`empties a ${name} anonymous map with resize(0) and grows it again`, function () {
         const m = track(new Mmap(-1, P, { flags }))
         m.set(0, 1)

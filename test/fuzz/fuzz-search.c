@@ -1,0 +1,63 @@
+// fuzz-search.c: libFuzzer target: find, rfind and count on every kernel level against a naive
+// reference, on haystacks in allocations that end exactly where they end (ASan catches over-reads).
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/mmap.h"
+
+static int64_t
+naive_find(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
+  if (k == 0) return 0;
+  for (size_t i = 0; k <= n && i <= n - k; i++)
+    if (memcmp(h + i, s, k) == 0) return (int64_t)i;
+  return -1;
+}
+
+static int64_t
+naive_rfind(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
+  if (k == 0) return (int64_t)n;
+  if (k > n) return -1;
+  for (size_t i = n - k + 1; i-- > 0;)
+    if (memcmp(h + i, s, k) == 0) return (int64_t)i;
+  return -1;
+}
+
+static uint64_t
+naive_count(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
+  if (k == 0) return (uint64_t)n + 1;
+  uint64_t c = 0;
+  for (size_t i = 0; k <= n && i <= n - k;) {
+    if (memcmp(h + i, s, k) == 0) {
+      c++;
+      i += k;
+    } else {
+      i++;
+    }
+  }
+  return c;
+}
+
+// Input: one byte of needle length (mod 80), then the needle, then the haystack.
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  size_t k = data[0] % 80;
+  data++;
+  size--;
+  if (k > size) k = size;
+  size_t n = size - k;
+  uint8_t *needle = malloc(k ? k : 1), *hay = malloc(n ? n : 1);
+  memcpy(needle, data, k);
+  memcpy(hay, data + k, n);
+  int64_t ef = naive_find(hay, n, needle, k), er = naive_rfind(hay, n, needle, k);
+  uint64_t ec = naive_count(hay, n, needle, k);
+  for (int level = MM_KERNEL_SCALAR; level <= MM_KERNEL_AVX2; level++) {
+    if (mm_search_set_kernel(level) != level) continue;
+    if (mm_find(hay, n, needle, k) != ef) abort();
+    if (mm_rfind(hay, n, needle, k) != er) abort();
+    if (mm_count(hay, n, needle, k) != ec) abort();
+  }
+  free(needle);
+  free(hay);
+  return 0;
+}
