@@ -71,7 +71,9 @@ static napi_value
 mm_napi_throw(napi_env env, const mm_error_t *err) {
   if (err->code == MM_ERANGE) return mm_napi_throw_range(env, "range outside the map");
   if (err->code == MM_ETRUNCATED)
-    return mm_napi_throw_code(env, "ERR_MMAP_TRUNCATED", "the mapped file shrank under the map");
+    return mm_napi_throw_code(
+        env, "ERR_MMAP_TRUNCATED",
+        "the file behind this map shrank: the call touches bytes past its end");
   if (err->code == MM_ENOFD)
     return mm_napi_throw_code(env, "ERR_MMAP_NO_FD", "the map keeps no file descriptor");
   mm_instance_t *inst = NULL;
