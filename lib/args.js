@@ -13,7 +13,7 @@ const HUGE = 2 ** 64
 function toInteger (name, value) {
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value)
-    return value
+    return value + 0 // -0 becomes 0
   }
   if (typeof value === 'bigint') {
     if (value > BigInt(HUGE)) return HUGE

@@ -80,9 +80,11 @@ class Mmap {
     let flags = MAP_SHARED
     let prot = PROT_READ | PROT_WRITE
     if (isWindows) {
-      if (opts.flags !== undefined || opts.prot !== undefined) {
-        throw errors.invalidArgValue('options', opts, 'cannot have flags or prot on Windows (use access)')
-      }
+      // Types first, as everywhere. Windows has no flags or prot at all
+      // (Python's signature there has neither): refused below, where
+      // Python checks access.
+      args.optionalInteger('options.flags', opts.flags, MAP_SHARED)
+      args.optionalInteger('options.prot', opts.prot, PROT_READ | PROT_WRITE)
     } else {
       flags = args.optionalInteger('options.flags', opts.flags, MAP_SHARED)
       prot = args.optionalInteger('options.prot', opts.prot, PROT_READ | PROT_WRITE)
@@ -104,6 +106,9 @@ class Mmap {
     for (const [name, value] of [['options.flags', flags], ['options.prot', prot]]) {
       if (value > 2 ** 31 - 1 || value < -(2 ** 31)) throw errors.outOfRange(name, 'a 32-bit integer', value)
     }
+    if (isWindows && (opts.flags !== undefined || opts.prot !== undefined)) {
+      throw errors.invalidArgValue('options', opts, 'cannot have flags or prot on Windows (use access)')
+    }
     const mode = resolveAccess(access, flags, prot)
 
     let mapLength = length
@@ -121,6 +126,12 @@ class Mmap {
         } else if (length > size - offset && !isWindows) {
           throw errors.rangeError(`length ${length} at offset ${offset} is past the end of the ${size}-byte file ` +
             '(a map never extends a file on POSIX; resize() does)')
+        } else if (length > size - offset && (mode.access === ACCESS_READ || mode.access === ACCESS_COPY)) {
+          // Windows extends the file to a writable map's end (as Python
+          // there); a read-only or copy-on-write map cannot, and the OS
+          // would only say ERROR_NOT_ENOUGH_MEMORY.
+          throw errors.rangeError(`length ${length} at offset ${offset} is past the end of the ${size}-byte file ` +
+            '(only a writable map extends the file on Windows)')
         }
       } else if (length === 0) {
         // Not a regular file: there is no size to map up to.
@@ -502,6 +513,8 @@ function open (path, options) {
   if (typeof path !== 'string' && !Buffer.isBuffer(path) && !(path instanceof URL)) {
     throw errors.invalidArgType('path', 'of type string or an instance of Buffer or URL', path)
   }
+  // fs would throw a TypeError without a code for a Buffer whose memory was detached.
+  if (Buffer.isBuffer(path)) args.toBytes('path', path)
   const opts = args.optionsObject('options', options)
   const access = args.optionalInteger('options.access', opts.access, ACCESS_READ)
   const create = args.optionalBoolean('options.create', opts.create, false)

@@ -205,12 +205,20 @@ mm_napi_handle(napi_env env, napi_value v) {
   return h;
 }
 
+// The part of a map an operation touches, and the fault count when it began.
+typedef struct mm_touch_s {
+  size_t start, length;
+  uint32_t mark;
+} mm_touch_t;
+
 // Before touching [start, start + length) of the map: throws (false) when the
 // file behind it shrank and the range reaches the lost part.
 static bool
-mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, uint32_t *mark) {
+mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
   mm_error_t err;
-  if (mm_map_enter(&h->map, start, length, mark, &err) == 0) return true;
+  t->start = start;
+  t->length = length;
+  if (mm_map_enter(&h->map, start, length, &t->mark, &err) == 0) return true;
   mm_napi_throw(env, &err);
   return false;
 }
@@ -218,11 +226,21 @@ mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, uint32_
 // After touching it: throws (false) when a touch faulted meanwhile; whatever
 // the operation produced is then discarded.
 static bool
-mm_napi_leave(napi_env env, mm_handle_t *h, uint32_t mark) {
+mm_napi_leave(napi_env env, mm_handle_t *h, const mm_touch_t *t) {
   mm_error_t err;
-  if (mm_map_leave(&h->map, mark, &err) == 0) return true;
+  if (mm_map_leave(&h->map, t->mark, t->start, t->length, &err) == 0) return true;
   mm_napi_throw(env, &err);
   return false;
+}
+
+// Before writing [start, start + length) inside t's range: every page is
+// touched for writing first, so a page that cannot be backed fails the call
+// before any byte changes.
+static bool
+mm_napi_prepare_write(napi_env env, mm_handle_t *h, size_t start, size_t length,
+                      const mm_touch_t *t) {
+  mm_map_probe_write(&h->map, start, length);
+  return mm_napi_leave(env, h, t);
 }
 
 // Detaches every ArrayBuffer handed out so far (their byteLength becomes 0)
@@ -459,10 +477,10 @@ mm_napi_get(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &i)) return NULL;
   if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, i, 1, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, i, 1, &touch)) return NULL;
   uint8_t byte = h->map.data[i];
-  if (!mm_napi_leave(env, h, mark)) return NULL;
+  if (!mm_napi_leave(env, h, &touch)) return NULL;
   MM_NAPI_CALL(env, napi_create_uint32(env, byte, &result));
   return result;
 }
@@ -479,10 +497,11 @@ mm_napi_set(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &i) || !mm_napi_int32(env, argv[2], &v)) return NULL;
   if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
   if (v < 0 || v > 255) return mm_napi_throw_range(env, "byte out of range");
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, i, 1, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, i, 1, &touch) || !mm_napi_prepare_write(env, h, i, 1, &touch))
+    return NULL;
   h->map.data[i] = (uint8_t)v;
-  mm_napi_leave(env, h, mark);
+  mm_napi_leave(env, h, &touch);
   return NULL;
 }
 
@@ -572,10 +591,10 @@ mm_napi_copy(napi_env env, napi_callback_info info) {
     return NULL;
   if (!mm_range_ok(start, length, h->map.length))
     return mm_napi_throw_range(env, "range outside the map");
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, start, length, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, start, length, &touch)) return NULL;
   napi_value buf = mm_napi_copy_out(env, h->map.data + start, length);
-  if (buf == NULL || !mm_napi_leave(env, h, mark)) return NULL;
+  if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
   return buf;
 }
 
@@ -597,14 +616,14 @@ mm_napi_copy_step(napi_env env, napi_callback_info info) {
   napi_value buf = mm_napi_new_buffer(env, count, &dst);
   if (buf == NULL) return NULL;
   size_t lo, span;
-  uint32_t mark;
+  mm_touch_t touch;
   mm_step_span(start, step, count, &lo, &span);
-  if (!mm_napi_enter(env, h, lo, span, &mark)) return NULL;
+  if (!mm_napi_enter(env, h, lo, span, &touch)) return NULL;
   const uint8_t *src = h->map.data;
   int64_t at = (int64_t)start;
   for (size_t i = 0; i < count; i++, at += step)
     dst[i] = src[at];
-  if (!mm_napi_leave(env, h, mark)) return NULL;
+  if (!mm_napi_leave(env, h, &touch)) return NULL;
   return buf;
 }
 
@@ -620,11 +639,12 @@ mm_napi_write(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_bytes(env, argv[2], &src, &n))
     return NULL;
   if (!mm_range_ok(pos, n, h->map.length)) return mm_napi_throw_range(env, "data out of range");
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, pos, n, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, pos, n, &touch) || !mm_napi_prepare_write(env, h, pos, n, &touch))
+    return NULL;
   // The source may be a view of this very map, so the ranges may overlap.
   if (n > 0) memmove(h->map.data + pos, src, n);
-  mm_napi_leave(env, h, mark);
+  mm_napi_leave(env, h, &touch);
   return NULL;
 }
 
@@ -651,9 +671,10 @@ mm_napi_write_step(napi_env env, napi_callback_info info) {
   if (copy == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   memcpy(copy, src, count);
   size_t lo, span;
-  uint32_t mark;
+  mm_touch_t touch;
   mm_step_span(start, step, count, &lo, &span);
-  if (!mm_napi_enter(env, h, lo, span, &mark)) {
+  if (!mm_napi_enter(env, h, lo, span, &touch) ||
+      !mm_napi_prepare_write(env, h, lo, span, &touch)) {
     free(copy);
     return NULL;
   }
@@ -661,7 +682,7 @@ mm_napi_write_step(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < count; i++, at += step)
     h->map.data[at] = copy[i];
   free(copy);
-  mm_napi_leave(env, h, mark);
+  mm_napi_leave(env, h, &touch);
   return NULL;
 }
 
@@ -682,8 +703,8 @@ mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
   const uint8_t *hay = h->map.data + start;
   size_t n = end - start;
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, start, n, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, start, n, &touch)) return NULL;
   double answer;
   if (kind == MM_COUNT) {
     answer = (double)mm_count(hay, n, needle, k);
@@ -691,7 +712,7 @@ mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
     int64_t at = kind == MM_FIND ? mm_find(hay, n, needle, k) : mm_rfind(hay, n, needle, k);
     answer = at < 0 ? -1.0 : (double)((uint64_t)at + start);
   }
-  if (!mm_napi_leave(env, h, mark)) return NULL;
+  if (!mm_napi_leave(env, h, &touch)) return NULL;
   MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
   return result;
 }
@@ -730,20 +751,20 @@ mm_napi_readline(napi_env env, napi_callback_info info) {
   if (pos < h->map.length) {
     size_t rest = (pos < backed ? backed : pos) - pos;
     const uint8_t newline = '\n';
-    uint32_t mark;
-    if (!mm_napi_enter(env, h, pos, rest, &mark)) return NULL;
+    mm_touch_t touch;
+    if (!mm_napi_enter(env, h, pos, rest, &touch)) return NULL;
     int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
-    if (!mm_napi_leave(env, h, mark)) return NULL;
+    if (!mm_napi_leave(env, h, &touch)) return NULL;
     length = at < 0 ? rest : (size_t)at + 1;
     if (at < 0 && backed < h->map.length) {
       err.code = MM_ETRUNCATED;
       return mm_napi_throw(env, &err);
     }
   }
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, pos, length, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
   napi_value buf = mm_napi_copy_out(env, h->map.data + pos, length);
-  if (buf == NULL || !mm_napi_leave(env, h, mark)) return NULL;
+  if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
   return buf;
 }
 
@@ -760,11 +781,14 @@ mm_napi_move(napi_env env, napi_callback_info info) {
     return NULL;
   if (!mm_range_ok(dest, count, h->map.length) || !mm_range_ok(src, count, h->map.length))
     return mm_napi_throw_range(env, "source, destination, or count out of range");
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, src, count, &mark) || !mm_napi_enter(env, h, dest, count, &mark))
+  mm_touch_t touch;
+  // One range covers both source and destination.
+  size_t lo = src < dest ? src : dest, hi = (src < dest ? dest : src) + count;
+  if (!mm_napi_enter(env, h, lo, hi - lo, &touch) ||
+      !mm_napi_prepare_write(env, h, dest, count, &touch))
     return NULL;
   if (count > 0) memmove(h->map.data + dest, h->map.data + src, count);
-  mm_napi_leave(env, h, mark);
+  mm_napi_leave(env, h, &touch);
   return NULL;
 }
 
@@ -930,11 +954,11 @@ mm_napi_latin1(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
     return NULL;
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  uint32_t mark;
-  if (!mm_napi_enter(env, h, start, end - start, &mark)) return NULL;
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, start, end - start, &touch)) return NULL;
   MM_NAPI_CALL(
       env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start, &result));
-  if (!mm_napi_leave(env, h, mark)) return NULL;
+  if (!mm_napi_leave(env, h, &touch)) return NULL;
   return result;
 }
 

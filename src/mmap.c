@@ -178,9 +178,27 @@ mm_map_enter(mm_map_t *m, size_t start, size_t length, uint32_t *mark, mm_error_
 }
 
 int
-mm_map_leave(mm_map_t *m, uint32_t mark, mm_error_t *err) {
-  if (!m->anonymous && mm__guard_faults(m) != mark) return mm__fail(err, "mmap", MM_ETRUNCATED);
-  return 0;
+mm_map_leave(mm_map_t *m, uint32_t mark, size_t start, size_t length, mm_error_t *err) {
+  if (m->anonymous || mm__guard_faults(m) == mark) return 0;
+  size_t backed;
+  int rc = mm_map_backed(m, &backed, err);
+  if (rc < 0) return rc;
+  if (!mm_range_ok(start, length, backed)) return mm__fail(err, "mmap", MM_ETRUNCATED);
+  return mm__guard_cause(m, err);
+}
+
+void
+mm_map_probe_write(mm_map_t *m, size_t start, size_t length) {
+  if (m->anonymous || length == 0) return;
+  // One byte per page: from the byte at start, then the first byte of each
+  // following page, while inside [start, start + length) (the caller checked
+  // that range against the map).
+  size_t page = mm_page_size();
+  uintptr_t p = (uintptr_t)(m->data + start), end = p + length;
+  while (p < end) {
+    mm__probe_write((uint8_t *)p);
+    p = p - p % page + page;
+  }
 }
 
 int

@@ -95,9 +95,15 @@ int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);
 // them. mm_map_enter fails with MM_ETRUNCATED when a fault was ever seen in
 // the map and [start, start + length) reaches past what the file now backs
 // (giving back the file's bytes where it has grown again); mm_map_leave fails
-// with MM_ETRUNCATED when a fault happened since mm_map_enter.
+// when a fault happened since mm_map_enter: MM_ETRUNCATED when the range now
+// reaches past the file's end, else the OS's reason the page could not be
+// backed (ENOSPC on a full disk, EIO).
 int mm_map_enter(mm_map_t *m, size_t start, size_t length, uint32_t *mark, mm_error_t *err);
-int mm_map_leave(mm_map_t *m, uint32_t mark, mm_error_t *err);
+int mm_map_leave(mm_map_t *m, uint32_t mark, size_t start, size_t length, mm_error_t *err);
+// Touches every page of [start, start + length) for writing without changing
+// a byte, so that a page the file cannot back (truncated, or a full disk)
+// faults before an operation writes anything; mm_map_leave then tells.
+void mm_map_probe_write(mm_map_t *m, size_t start, size_t length);
 // How many bytes from the start of the map the file backs: the map's length
 // until a fault was seen, then what the file covers now.
 int mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err);

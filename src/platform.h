@@ -40,6 +40,12 @@ int mm__guard_add(mm_map_t *m, mm_error_t *err);
 void mm__guard_remove(mm_map_t *m);
 // Faults absorbed in m so far.
 uint32_t mm__guard_faults(const mm_map_t *m);
+// Why a page the file still covers could not be backed (a full disk: ENOSPC;
+// otherwise EIO); fills err.
+int mm__guard_cause(mm_map_t *m, mm_error_t *err);
+// A write access to *p that leaves its value as it is, atomically (another
+// process may be writing the same byte).
+void mm__probe_write(uint8_t *p);
 // How many bytes of the OS mapping (from os_base) the file backs now, after
 // giving the file's pages back to any replaced part the file covers again.
 int mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err);

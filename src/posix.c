@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #ifdef __linux__
@@ -493,6 +494,21 @@ mm__guard_faults(const mm_map_t *m) {
 }
 
 int
+mm__guard_cause(mm_map_t *m, mm_error_t *err) {
+  // SIGBUS does not say why a page could not be had; a file system with no
+  // free block is the usual reason for a page the file covers.
+  struct statvfs st;
+  if (m->fd != MM_NO_FD && fstatvfs(m->fd, &st) == 0 && st.f_bavail == 0)
+    return mm__fail(err, "mmap", -ENOSPC);
+  return mm__fail(err, "mmap", -EIO);
+}
+
+void
+mm__probe_write(uint8_t *p) {
+  __atomic_fetch_or(p, (uint8_t)0, __ATOMIC_RELAXED);
+}
+
+int
 mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
   size_t page = mm__page();
   size_t lost = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
@@ -620,6 +636,16 @@ mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
     if (rc < 0) {
       if (is_file && new_size > old_size) (void)ftruncate(m->fd, (off_t)old_size);
       return rc;
+    }
+    // A private page may hold a copy of bytes past the old end taken before
+    // the file lost them; where the file ended inside the old map, what the
+    // map grows over is new file space and must read as zeros.
+    if (is_file && mm__needs_copy(m) && old_size <= m->offset + m->length && old_os_length > 0) {
+      size_t page = mm__page();
+      size_t stale_end = (old_os_length + page - 1) / page * page;
+      if (stale_end > os_length) stale_end = os_length;
+      if (stale_end > old_os_length)
+        memset((uint8_t *)m->os_base + old_os_length, 0, stale_end - old_os_length);
     }
   }
 

@@ -1,0 +1,332 @@
+'use strict'
+// bad-input.test.js: every public entry point, every argument position, every kind of wrong value,
+// on open and closed maps, in a child process: no crash, and each call fails with the coded error
+// the API's error table names or is a value that position accepts.
+const assert = require('assert')
+const util = require('util')
+const mmap = require('..')
+const { tempDir, runChild } = require('./helpers')
+const { VALUES, CALLS } = require('./fixtures/reliability-bad-input')
+
+const { Mmap } = mmap
+const isWindows = process.platform === 'win32'
+
+const OK = 'ok'
+const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }
+const VALUE = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }
+const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }
+const CLOSED = { name: 'Error', code: 'ERR_MMAP_CLOSED' }
+const osError = (code, syscall) => ({ name: 'Error', code, syscall })
+
+const LABELS = Object.keys(VALUES)
+const NON_INTEGERS = ['NaN', 'Infinity', '-Infinity', '1.5']
+const INTEGERS = ['-1', '2**53', '2n**64n', '-(2n**64n)']
+const STRINGS = ["''", "'1'", "'abc'"]
+const DETACHED = ['detached ArrayBuffer', 'detached Uint8Array', 'detached DataView', 'view of a closed map']
+const OBJECTS = ['{}', '{ valueOf }', '[]', '[1]', 'closed Mmap', ...DETACHED]
+
+// Builds the expectation for every label: `special` lists the labels a
+// position treats specially; every other label gets `rest`.
+function table (special, rest) {
+  const out = {}
+  for (const label of LABELS) out[label] = label in special ? special[label] : rest
+  return out
+}
+
+// An integer argument. `ints` says what -1, 2**53, 2n**64n and -(2n**64n)
+// do (one outcome for all, or one per label); `undefined` and `null` say
+// whether the position is optional and whether null means "the default"
+// (the positions where Python accepts None). A number that is not an
+// integer is a RangeError; any other type a TypeError.
+function integer ({ undefined: undef = TYPE, null: nul = TYPE, ints }) {
+  const special = { undefined: undef, null: nul }
+  for (const label of NON_INTEGERS) special[label] = RANGE
+  for (const label of INTEGERS) special[label] = typeof ints === 'string' || 'name' in ints ? ints : ints[label]
+  return table(special, TYPE)
+}
+const optional = (ints) => integer({ undefined: OK, ints })
+const nullable = (ints) => integer({ undefined: OK, null: OK, ints })
+
+// A bytes-like argument (Buffer, TypedArray, DataView, ArrayBuffer), with
+// strings where `strings` is OK; a detached buffer is a bad value.
+function bytes ({ strings = TYPE } = {}) {
+  const special = {}
+  for (const label of STRINGS) special[label] = strings
+  for (const label of DETACHED) special[label] = VALUE
+  return table(special, TYPE)
+}
+
+// The options argument: undefined, null and any object are accepted.
+function options () {
+  const special = { undefined: OK, null: OK }
+  for (const label of OBJECTS) special[label] = OK
+  return table(special, TYPE)
+}
+
+function boolean () {
+  return table({ undefined: OK, true: OK, false: OK }, TYPE)
+}
+
+function string (outcome) {
+  const special = {}
+  for (const label of STRINGS) special[label] = outcome
+  return table(special, TYPE)
+}
+
+// What each position does with each value, for each entry point. `naming`
+// is what setName() of an anonymous map gives on this kernel.
+function expectations (naming) {
+  const onWindows = (windows, posix) => isWindows ? windows : posix
+  // A string names a Windows mapping object; POSIX has no such thing.
+  const tagname = { ...string(onWindows(OK, VALUE)), undefined: OK, null: OK }
+  return {
+    'new Mmap': {
+      fd: integer({ ints: { '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }),
+      length: integer({ ints: RANGE }),
+      options: options(),
+      'options.access': optional(VALUE),
+      // flags -1 has MAP_SHARED and MAP_PRIVATE both set: mmap(2) says EINVAL.
+      // prot is passed to mmap(2) as it is (as Python does), which takes -1.
+      'options.flags': onWindows(table({ undefined: OK }, VALUE),
+        optional({ '-1': osError('EINVAL', 'mmap'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
+      'options.prot': onWindows(table({ undefined: OK }, VALUE),
+        optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
+      'options.offset': optional(RANGE),
+      'options.trackfd': boolean(),
+      'options.tagname': tagname
+    },
+    open: {
+      // A relative path names a file that does not exist (the child runs in
+      // a temp folder). A Buffer over a detached ArrayBuffer must be rejected
+      // before fs sees it (fs throws a TypeError without a code).
+      path: table({ ...string(osError('ENOENT', 'open')), 'view of a closed map': VALUE }, TYPE),
+      // An Mmap as options has a size() method: options.size is a function.
+      options: { ...options(), 'closed Mmap': TYPE },
+      'options.access': optional(VALUE),
+      'options.length': optional(RANGE),
+      'options.offset': optional(RANGE),
+      'options.create': boolean(),
+      // Measured with create: true.
+      'options.size': optional(RANGE),
+      'options.trackfd': boolean(),
+      // open() maps with ACCESS_READ by default, which excludes flags and prot.
+      'options.flags': onWindows(table({ undefined: OK }, VALUE),
+        optional({ '-1': VALUE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
+      'options.prot': onWindows(table({ undefined: OK }, VALUE),
+        optional({ '-1': VALUE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
+      'options.tagname': tagname
+    },
+    length: {},
+    closed: {},
+    buffer: {},
+    close: {},
+    [Symbol.dispose.toString()]: {},
+    [util.inspect.custom.toString()]: {},
+    size: {},
+    // Buffer.subarray's clamping; null is not a default here.
+    subarray: { start: optional(OK), end: optional(OK) },
+    get: { index: integer({ ints: { '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }) },
+    set: {
+      index: integer({ ints: { '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }),
+      value: integer({ ints: RANGE })
+    },
+    // Python slice clamping: every integer is a valid bound and step.
+    slice: { start: nullable(OK), end: nullable(OK), step: nullable(OK) },
+    // setSlice(0, 8192, <8192 bytes>): a bound that changes the slice's
+    // length makes the data the wrong size.
+    setSlice: {
+      start: nullable({ '-1': RANGE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': OK }),
+      end: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': OK, '-(2n**64n)': RANGE }),
+      data: bytes(),
+      step: nullable(RANGE)
+    },
+    find: { sub: bytes({ strings: OK }), start: nullable(OK), end: nullable(OK) },
+    rfind: { sub: bytes({ strings: OK }), start: nullable(OK), end: nullable(OK) },
+    count: { sub: bytes({ strings: OK }), start: nullable(OK), end: nullable(OK) },
+    // Negative or past the end: everything that is left.
+    read: { n: nullable(OK) },
+    readByte: {},
+    readline: {},
+    write: { data: bytes() },
+    writeByte: { byte: integer({ ints: RANGE }) },
+    seek: {
+      pos: integer({ ints: RANGE }),
+      whence: optional(VALUE)
+    },
+    tell: {},
+    seekable: {},
+    move: { dest: integer({ ints: RANGE }), src: integer({ ints: RANGE }), count: integer({ ints: RANGE }) },
+    // size -1 means "to the end".
+    flush: {
+      offset: optional(RANGE),
+      size: optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })
+    },
+    flushAsync: {
+      offset: optional(RANGE),
+      size: optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })
+    },
+    resize: { newSize: integer({ ints: RANGE }) },
+    // Python's checks: start in [0, length), length >= 0 and start + length
+    // below 2^63 (then clamped to the map). An unknown option is the OS's EINVAL.
+    madvise: {
+      option: integer({ ints: { '-1': osError('EINVAL', 'madvise'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }),
+      start: optional(RANGE),
+      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE })
+    },
+    setName: { name: string(naming === true ? OK : osError(naming, 'prctl')) },
+    // Python's re pos/endpos: clamped to [0, length], negatives to 0.
+    search: { regexp: table({}, TYPE), start: nullable(OK), end: nullable(OK) },
+    matchAll: { regexp: table({}, TYPE), start: nullable(OK), end: nullable(OK) }
+  }
+}
+
+// Entry points that never throw on a closed map.
+const NEVER_CLOSED = ['closed', 'close', Symbol.dispose.toString(), util.inspect.custom.toString(), 'seekable']
+
+// On a closed map, argument conversion errors come first (a wrong type, a
+// number that is not an integer, a detached buffer, a byte outside 0..255
+// as Python's unsigned char converter has it); everything else is
+// ERR_MMAP_CLOSED.
+function onClosed (method, position, label, open) {
+  if (NEVER_CLOSED.includes(method)) return open
+  if (open === TYPE) return TYPE
+  if (open === RANGE && NON_INTEGERS.includes(label)) return RANGE
+  if (open === VALUE && DETACHED.includes(label)) return VALUE
+  if (method === 'writeByte' && open === RANGE) return RANGE
+  return CLOSED
+}
+
+function describeCase (c) {
+  const where = c.position === null ? 'valid arguments' : `${c.position} = ${c.value}`
+  return `${c.method} (${where}, ${c.state} map)`
+}
+
+function same (actual, expected) {
+  if (expected === OK || actual === OK) return actual === expected
+  return actual.name === expected.name && actual.code === expected.code &&
+    (expected.syscall === undefined || actual.syscall === expected.syscall) && actual.sync === undefined
+}
+
+function show (outcome) {
+  if (outcome === OK) return 'ok'
+  const sync = outcome.sync ? ' (thrown, not rejected)' : ''
+  return `${outcome.name} ${outcome.code}${outcome.syscall ? ` (${outcome.syscall})` : ''}${sync}`
+}
+
+describe('bad input', function () {
+  let result = null
+
+  // One child runs every case: a crash anywhere fails every test below.
+  before(function () {
+    if (isWindows) return
+    const dir = tempDir()
+    const fixture = require.resolve('./fixtures/reliability-bad-input')
+    result = runChild(`require(${JSON.stringify(fixture)}).main(${JSON.stringify(dir)})
+      .catch((err) => { console.error(err); process.exit(1) })`)
+  })
+
+  function cases () {
+    assert.strictEqual(result.signal, null, `the child was killed by ${result.signal}\n${result.stderr}`)
+    assert.strictEqual(result.status, 0, `the child exited with ${result.status}\n${result.stderr}`)
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const first = lines.shift()
+    const last = lines.pop()
+    assert.deepStrictEqual(last, { done: lines.length })
+    return { naming: first.naming, cases: lines }
+  }
+
+  it('covers every method, accessor and argument of the public API', function () {
+    const expected = expectations(true)
+    const proto = Mmap.prototype
+    const members = [
+      ...Object.getOwnPropertyNames(proto).filter((name) => name !== 'constructor'),
+      ...Object.getOwnPropertySymbols(proto).map(String)
+    ]
+    const rows = Object.keys(expected).filter((name) => name !== 'new Mmap' && name !== 'open')
+    assert.deepStrictEqual([...rows].sort(), [...members].sort(), 'every member of Mmap.prototype needs a row')
+    assert.deepStrictEqual(Object.keys(mmap).filter((name) => typeof mmap[name] === 'function').sort(), ['Mmap', 'open'])
+    // The rows name exactly the declared parameters: a parameter added later
+    // needs a row too.
+    const arity = (name) => {
+      if (name === 'new Mmap') return Mmap.length
+      if (name === 'open') return mmap.open.length
+      const key = Object.getOwnPropertySymbols(proto).find((s) => String(s) === name) ?? name
+      const desc = Object.getOwnPropertyDescriptor(proto, key)
+      return desc.get ? desc.get.length : desc.value.length
+    }
+    for (const [name, positions] of Object.entries(expected)) {
+      const top = Object.keys(positions).filter((p) => !p.includes('.'))
+      assert.strictEqual(top.length, arity(name), `${name} declares ${arity(name)} parameters, the table has ${top}`)
+      assert.deepStrictEqual(CALLS[name].params, Object.keys(positions), `the child calls ${name} with other positions`)
+    }
+    assert.deepStrictEqual(Object.keys(CALLS).sort(), Object.keys(expected).sort())
+  })
+
+  it('survives every call (no crash, status 0) and reports one line per case', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { cases: all } = cases()
+    const expected = expectations(true)
+    let count = 0
+    for (const [name, positions] of Object.entries(expected)) {
+      const states = CALLS[name].target === null ? 1 : 2
+      count += states * (1 + Object.keys(positions).length * LABELS.length)
+    }
+    assert.strictEqual(all.length, count)
+  })
+
+  it('makes every call with valid arguments succeed on an open map', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { naming, cases: all } = cases()
+    const wrong = all.filter((c) => c.position === null && c.state === 'open')
+      .filter((c) => !same(c.outcome, c.method === 'setName' && naming !== true ? osError(naming, 'prctl') : OK))
+      .map((c) => `${describeCase(c)}: ${show(c.outcome)}`)
+    assert.deepStrictEqual(wrong, [])
+  })
+
+  it('throws ERR_MMAP_CLOSED from every method of a closed map, except close, closed, seekable and inspect', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { cases: all } = cases()
+    const wrong = all.filter((c) => c.position === null && c.state === 'closed')
+      .filter((c) => !same(c.outcome, NEVER_CLOSED.includes(c.method) ? OK : CLOSED))
+      .map((c) => `${describeCase(c)}: ${show(c.outcome)}`)
+    assert.deepStrictEqual(wrong, [])
+  })
+
+  it('answers every wrong value with the coded error the error table names, on an open map', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { naming, cases: all } = cases()
+    const expected = expectations(naming)
+    const wrong = all.filter((c) => c.position !== null && c.state === 'open')
+      .filter((c) => !same(c.outcome, expected[c.method][c.position][c.value]))
+      .map((c) => `${describeCase(c)}: ${show(c.outcome)}, expected ${show(expected[c.method][c.position][c.value])}`)
+    assert.deepStrictEqual(wrong, [])
+  })
+
+  it('checks argument types before the closed state, and the closed state before values', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { naming, cases: all } = cases()
+    const expected = expectations(naming)
+    const wrong = all.filter((c) => c.position !== null && c.state === 'closed')
+      .map((c) => [c, onClosed(c.method, c.position, c.value, expected[c.method][c.position][c.value])])
+      .filter(([c, want]) => !same(c.outcome, want))
+      .map(([c, want]) => `${describeCase(c)}: ${show(c.outcome)}, expected ${show(want)}`)
+    assert.deepStrictEqual(wrong, [])
+  })
+
+  it('rejects (never throws) from flushAsync, whatever the arguments', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { cases: all } = cases()
+    const thrown = all.filter((c) => c.method === 'flushAsync' && c.outcome !== OK && c.outcome.sync)
+      .map(describeCase)
+    assert.deepStrictEqual(thrown, [])
+    assert.ok(all.some((c) => c.method === 'flushAsync' && c.outcome !== OK), 'no flushAsync case failed at all')
+  })
+
+  it('gives every error a string code', function () {
+    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
+    const { cases: all } = cases()
+    const uncoded = all.filter((c) => c.outcome !== OK && typeof c.outcome.code !== 'string')
+      .map((c) => `${describeCase(c)}: ${c.outcome.name} without a code`)
+    assert.deepStrictEqual(uncoded, [])
+  })
+})
