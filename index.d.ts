@@ -1,179 +1,361 @@
 // index.d.ts: types for mmap-native (hand-written; kept in step with lib/).
+//
+// One CommonJS declaration serves both entry points. `require('mmap-native')` is module.exports;
+// index.mjs re-exports that object as its default export and every property by name, which is
+// exactly what TypeScript models for an ES module that imports a CommonJS module under
+// `module: nodenext`: `import mmap, { Mmap } from 'mmap-native'` and `import mmap =
+// require('mmap-native')` both type-check and both match the runtime. (An `export default` here
+// would promise a `default` property that module.exports does not have.)
 
 /// <reference types="node" />
 
-/** An integer as a number or a bigint. */
-export type Integer = number | bigint
+declare namespace mmap {
+  /** An integer as a number or a bigint. Numbers that are not integers are a RangeError. */
+  type Integer = number | bigint
 
-/** Bytes the module accepts as data. */
-export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer
+  /** Bytes the module accepts as data: a Buffer, any TypedArray, a DataView or an ArrayBuffer. */
+  type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer
 
-/** Anything with a numeric `fd`, such as a `fs.promises.FileHandle`. */
-export interface HasFd {
-  readonly fd: number
-}
+  /** What find(), rfind() and count() look for: bytes, or a string (searched as UTF-8). */
+  type Needle = BytesLike | string
 
-export interface MmapOptions {
-  /** `ACCESS_DEFAULT` (0), `ACCESS_READ`, `ACCESS_WRITE` or `ACCESS_COPY`. */
-  access?: Integer
-  /** POSIX: `MAP_SHARED` (default) or `MAP_PRIVATE`, OR-ed with platform flags. */
-  flags?: Integer
-  /** POSIX: `PROT_READ | PROT_WRITE` (default), `PROT_READ`, ... */
-  prot?: Integer
-  /** Byte offset in the file: any non-negative integer. */
-  offset?: Integer
-  /** Default `true`: the map keeps its own duplicate of the descriptor. */
-  trackfd?: boolean
-  /** Windows: the name of the mapping object. */
-  tagname?: string | null
-}
+  /** A path open() accepts. */
+  type PathLike = string | Buffer | URL
 
-export interface OpenOptions extends MmapOptions {
-  /** Bytes to map; 0 (default) maps from `offset` to the end of the file. */
-  length?: Integer
-  /** Create the file if it is missing (and extend it to `size`). */
-  create?: boolean
-  /** With `create`: the size the file is extended to before mapping. */
-  size?: Integer
-}
+  /** Anything with a numeric `fd`, such as a `fs.promises.FileHandle`. */
+  interface HasFd {
+    readonly fd: number
+  }
 
-/** A regular-expression match over the map's bytes read as latin1. */
-export interface MmapMatch extends RegExpExecArray {
-  /** The absolute byte offset of the match in the map. */
-  index: number
-}
+  /** `ACCESS_DEFAULT` (0), `ACCESS_READ` (1), `ACCESS_WRITE` (2) or `ACCESS_COPY` (3). */
+  type AccessMode = 0 | 1 | 2 | 3 | 0n | 1n | 2n | 3n
 
-/** Error codes the module throws, besides OS codes such as `EACCES`. */
-export type MmapErrorCode =
-  | 'ERR_INVALID_ARG_TYPE'
-  | 'ERR_INVALID_ARG_VALUE'
-  | 'ERR_OUT_OF_RANGE'
-  | 'ERR_MMAP_READONLY'
-  | 'ERR_MMAP_CLOSED'
-  | 'ERR_MMAP_TRUNCATED'
-  | 'ERR_MMAP_BUSY'
-  | 'ERR_MMAP_EXTERNAL_BUFFERS'
+  /** `SEEK_SET` (0), `SEEK_CUR` (1) or `SEEK_END` (2). */
+  type Whence = 0 | 1 | 2 | 0n | 1n | 2n
 
-export class Mmap implements Disposable {
+  /** Options every map takes. */
+  interface MmapBaseOptions {
+    /** Byte offset in the file: any non-negative integer (aligned internally). Default 0. */
+    offset?: Integer
+    /** Default `true`: the map keeps its own duplicate of the descriptor. */
+    trackfd?: boolean
+    /** Windows only: the name of the mapping object. A string elsewhere is ERR_INVALID_ARG_VALUE. */
+    tagname?: string | null
+  }
+
+  /** A map described by `access` (flags and prot follow from it). */
+  interface MmapAccessOptions extends MmapBaseOptions {
+    /** Default `ACCESS_DEFAULT`. */
+    access?: AccessMode
+    flags?: undefined
+    prot?: undefined
+  }
+
+  /** A map described by POSIX `flags` and `prot` (`access` must then be `ACCESS_DEFAULT`). */
+  interface MmapFlagsOptions extends MmapBaseOptions {
+    access?: 0 | 0n
+    /** POSIX: `MAP_SHARED` (default) or `MAP_PRIVATE`, OR-ed with platform flags. */
+    flags?: Integer
+    /** POSIX: `PROT_READ | PROT_WRITE` (default), `PROT_READ`, ... */
+    prot?: Integer
+  }
+
   /**
-   * Maps `length` bytes of the open file `fd` (or anonymous memory for -1).
-   * `length` 0 maps from `offset` to the end of the file.
+   * Options of `new Mmap()`. `access` together with `flags`/`prot` is ERR_INVALID_ARG_VALUE, as
+   * in Python, so the two ways of describing a map are separate.
    */
-  constructor(fd: number | bigint | HasFd, length: Integer, options?: MmapOptions)
+  type MmapOptions = MmapAccessOptions | MmapFlagsOptions
 
-  /** The map's length in bytes. */
-  readonly length: number
-  readonly closed: boolean
-  /** The whole map as one zero-copy ArrayBuffer (detached by close()). */
-  readonly buffer: ArrayBuffer
+  /**
+   * open() described by `flags`/`prot`: with either of them `access` defaults to ACCESS_DEFAULT
+   * (otherwise open() defaults it to ACCESS_READ), and may only be ACCESS_DEFAULT.
+   */
+  interface OpenFlagsOptions extends MmapBaseOptions {
+    access?: 0 | 0n
+    flags?: Integer
+    prot?: Integer
+  }
 
-  close(): void
-  [Symbol.dispose](): void
+  /** Options open() adds: how much to map. */
+  interface OpenMapOptions {
+    /** Bytes to map; 0 (default) maps from `offset` to the end of the file. */
+    length?: Integer
+  }
 
-  /** The size of the file behind the map; an anonymous map's length. */
-  size(): number
-  /** A zero-copy Buffer over [start, end) of the map. */
-  subarray(start?: Integer, end?: Integer): Buffer
+  /** open() creating (or extending) the file. */
+  interface OpenCreateOptions {
+    /** Create the file if it is missing (it is then opened read-write). */
+    create: true
+    /** Extend the file to at least `size` bytes before mapping (never shrinks it). */
+    size?: Integer
+  }
 
-  get(index: Integer): number
-  set(index: Integer, value: Integer): void
-  slice(start?: Integer | null, end?: Integer | null, step?: Integer | null): Buffer
-  setSlice(start: Integer | null | undefined, end: Integer | null | undefined, data: BytesLike, step?: Integer | null): void
+  /** open() of an existing file: `size` needs `create: true`. */
+  interface OpenExistingOptions {
+    create?: boolean
+    size?: undefined
+  }
 
-  find(sub: BytesLike | string, start?: Integer | null, end?: Integer | null): number
-  rfind(sub: BytesLike | string, start?: Integer | null, end?: Integer | null): number
-  count(sub: BytesLike | string, start?: Integer | null, end?: Integer | null): number
+  /** Options of open(): the map's options, `length`, and `create` with `size`. */
+  type OpenOptions = (MmapAccessOptions | OpenFlagsOptions) & OpenMapOptions & (OpenCreateOptions | OpenExistingOptions)
 
-  read(n?: Integer | null): Buffer
-  readByte(): number
-  readline(): Buffer
-  write(data: BytesLike): number
-  writeByte(byte: Integer): void
-  seek(pos: Integer, whence?: Integer): number
-  tell(): number
-  seekable(): true
-  move(dest: Integer, src: Integer, count: Integer): void
+  /** The `[start, end)` pairs of a match made with the `d` flag, as absolute byte offsets. */
+  interface MmapMatchIndices extends Array<[number, number]> {
+    groups?: { [name: string]: [number, number] }
+  }
 
-  resize(newSize: Integer): void
-  flush(offset?: Integer, size?: Integer): void
-  flushAsync(offset?: Integer, size?: Integer): Promise<void>
-  madvise(option: Integer, start?: Integer, length?: Integer | null): void
-  setName(name: string): void
+  /**
+   * A regular-expression match over the map's bytes read as latin1 (one character per byte).
+   * Unlike a string's match, `index` is an absolute byte offset in the map and `input` is
+   * undefined (the map is never one string).
+   */
+  interface MmapMatch extends Array<string> {
+    0: string
+    /** The absolute byte offset of the match in the map. */
+    index: number
+    input: undefined
+    groups?: { [name: string]: string }
+    /** With the `d` flag: absolute byte offsets. */
+    indices?: MmapMatchIndices
+  }
 
-  search(regexp: RegExp, start?: Integer | null, end?: Integer | null): MmapMatch | null
-  matchAll(regexp: RegExp, start?: Integer | null, end?: Integer | null): IterableIterator<MmapMatch>
+  /** The codes of the errors the module itself throws (OS errors carry the OS code instead). */
+  type MmapErrorCode =
+    | 'ERR_INVALID_ARG_TYPE'
+    | 'ERR_INVALID_ARG_VALUE'
+    | 'ERR_OUT_OF_RANGE'
+    | 'ERR_MMAP_READONLY'
+    | 'ERR_MMAP_CLOSED'
+    | 'ERR_MMAP_TRUNCATED'
+    | 'ERR_MMAP_BUSY'
+    | 'ERR_MMAP_CANCELLED'
+    | 'ERR_MMAP_EXTERNAL_BUFFERS'
+
+  /** An error the module throws for a usage or state problem (TypeError, RangeError or Error). */
+  interface MmapError extends Error {
+    code: MmapErrorCode
+  }
+
+  /** The portable name of the operation an OS error came from. */
+  type MmapSyscall =
+    | 'mmap' | 'munmap' | 'mremap' | 'msync' | 'madvise' | 'ftruncate' | 'fstat' | 'dup' | 'prctl' | 'open'
+
+  /** An error the operating system reported, in node:fs's shape (`EACCES: permission denied, mmap`). */
+  interface MmapSystemError extends Error {
+    /** The OS error name: `'EACCES'`, `'ENOMEM'`, `'EBADF'`, ... */
+    code: string
+    /** The negative errno, as node:fs reports it (`util.getSystemErrorName(errno) === code`). */
+    errno: number
+    syscall: MmapSyscall
+    /** Set when open() made the map. */
+    path?: string
+  }
+
+  /** Every constant, as one frozen object; platform constants only where the platform has them. */
+  interface Constants {
+    readonly ACCESS_DEFAULT: 0
+    readonly ACCESS_READ: 1
+    readonly ACCESS_WRITE: 2
+    readonly ACCESS_COPY: 3
+    readonly SEEK_SET: 0
+    readonly SEEK_CUR: 1
+    readonly SEEK_END: 2
+    readonly PAGESIZE: number
+    readonly ALLOCATIONGRANULARITY: number
+    readonly PROT_READ?: number
+    readonly PROT_WRITE?: number
+    readonly PROT_EXEC?: number
+    readonly MAP_SHARED?: number
+    readonly MAP_PRIVATE?: number
+    readonly MAP_ANON?: number
+    readonly MAP_ANONYMOUS?: number
+    readonly MAP_DENYWRITE?: number
+    readonly MAP_EXECUTABLE?: number
+    readonly MAP_POPULATE?: number
+    readonly MAP_STACK?: number
+    readonly MAP_NORESERVE?: number
+    readonly MAP_32BIT?: number
+    readonly MAP_ALIGNED_SUPER?: number
+    readonly MAP_CONCEAL?: number
+    readonly MAP_NOEXTEND?: number
+    readonly MAP_HASSEMAPHORE?: number
+    readonly MAP_NOCACHE?: number
+    readonly MAP_JIT?: number
+    readonly MAP_RESILIENT_CODESIGN?: number
+    readonly MAP_RESILIENT_MEDIA?: number
+    readonly MAP_TRANSLATED_ALLOW_EXECUTE?: number
+    readonly MAP_UNIX03?: number
+    readonly MAP_TPRO?: number
+    readonly MADV_NORMAL?: number
+    readonly MADV_RANDOM?: number
+    readonly MADV_SEQUENTIAL?: number
+    readonly MADV_WILLNEED?: number
+    readonly MADV_DONTNEED?: number
+    readonly MADV_REMOVE?: number
+    readonly MADV_DONTFORK?: number
+    readonly MADV_DOFORK?: number
+    readonly MADV_MERGEABLE?: number
+    readonly MADV_UNMERGEABLE?: number
+    readonly MADV_HUGEPAGE?: number
+    readonly MADV_NOHUGEPAGE?: number
+    readonly MADV_DONTDUMP?: number
+    readonly MADV_DODUMP?: number
+    readonly MADV_HWPOISON?: number
+    readonly MADV_SOFT_OFFLINE?: number
+    readonly MADV_FREE?: number
+    readonly MADV_NOSYNC?: number
+    readonly MADV_AUTOSYNC?: number
+    readonly MADV_NOCORE?: number
+    readonly MADV_CORE?: number
+    readonly MADV_PROTECT?: number
+    readonly MADV_FREE_REUSABLE?: number
+    readonly MADV_FREE_REUSE?: number
+  }
+
+  /** A memory map: Python's `mmap.mmap`. */
+  class Mmap implements Disposable {
+    #private
+
+    /**
+     * Maps `length` bytes of the open file `fd` (an integer descriptor, a FileHandle, or -1 for
+     * anonymous memory). `length` 0 maps from `offset` to the end of the file.
+     */
+    constructor(fd: Integer | HasFd, length: Integer, options?: MmapOptions | null)
+
+    /** The map's length in bytes; throws ERR_MMAP_CLOSED once closed. */
+    readonly length: number
+    /** `true` after close(). */
+    readonly closed: boolean
+    /** The whole map as one zero-copy ArrayBuffer (detached by close() and by a resize that moves it). */
+    readonly buffer: ArrayBuffer
+
+    /** Unmaps and detaches every view handed out; idempotent. */
+    close(): void
+    /** close(), so `using m = ...` works. */
+    [Symbol.dispose](): void
+
+    /** The size of the file behind the map; an anonymous map's length. */
+    size(): number
+    /** A zero-copy Buffer over `[start, end)` of the map, clamped like Buffer.subarray. */
+    subarray(start?: Integer, end?: Integer): Buffer
+
+    /** The byte at `index` (negative counts from the end). */
+    get(index: Integer): number
+    /** Sets the byte at `index` to `value` (0..255). */
+    set(index: Integer, value: Integer): void
+    /** A copy of `m[start:end:step]`, with Python's slice clamping. */
+    slice(start?: Integer | null, end?: Integer | null, step?: Integer | null): Buffer
+    /** `m[start:end:step] = data`; `data` must have exactly the slice's length. */
+    setSlice(start: Integer | null | undefined, end: Integer | null | undefined, data: BytesLike, step?: Integer | null): void
+
+    /** The lowest index of `sub` in `[start, end)`, or -1; `start` defaults to the position. */
+    find(sub: Needle, start?: Integer | null, end?: Integer | null): number
+    /** The highest index of `sub` in `[start, end)`, or -1; `start` defaults to the position. */
+    rfind(sub: Needle, start?: Integer | null, end?: Integer | null): number
+    /** Non-overlapping occurrences of `sub` in `[start, end)`, like Python's `bytes.count`. */
+    count(sub: Needle, start?: Integer | null, end?: Integer | null): number
+
+    /** A copy of up to `n` bytes from the position (omitted, null or negative: to the end). */
+    read(n?: Integer | null): Buffer
+    /** The byte at the position; at the end it throws ERR_OUT_OF_RANGE. */
+    readByte(): number
+    /** Up to and including the next `\n` (or to the end). */
+    readline(): Buffer
+    /** Writes all of `data` at the position and returns its length. */
+    write(data: BytesLike): number
+    writeByte(byte: Integer): void
+    /** Moves the position and returns it. */
+    seek(pos: Integer, whence?: Whence): number
+    tell(): number
+    seekable(): true
+    /** memmove inside the map. */
+    move(dest: Integer, src: Integer, count: Integer): void
+
+    /** Resizes the map (and, for a file-backed map, the file to `offset + newSize`). */
+    resize(newSize: Integer): void
+    /** msync of `[offset, offset + size)`; `size` -1 (default) means to the end. */
+    flush(offset?: Integer, size?: Integer): void
+    /** flush() on the thread pool; rejects (never throws) on bad arguments. */
+    flushAsync(offset?: Integer, size?: Integer): Promise<void>
+    /** Advice for the pages that hold `[start, start + length)`. */
+    madvise(option: Integer, start?: Integer, length?: Integer | null): void
+    /** Linux: names an anonymous map in /proc/self/maps. */
+    setName(name: string): void
+
+    /** The first match of `regexp` in `[start, end)` (clamped to the map), or null. */
+    search(regexp: RegExp, start?: Integer | null, end?: Integer | null): MmapMatch | null
+    /** Every match of `regexp` in `[start, end)`. */
+    matchAll(regexp: RegExp, start?: Integer | null, end?: Integer | null): IterableIterator<MmapMatch>
+  }
+
+  /**
+   * Opens `path` with the mode `options.access` needs (default ACCESS_READ), maps it and owns the
+   * descriptor (closed by close()).
+   */
+  function open(path: PathLike, options?: OpenOptions | null): Mmap
+
+  const ACCESS_DEFAULT: 0
+  const ACCESS_READ: 1
+  const ACCESS_WRITE: 2
+  const ACCESS_COPY: 3
+  const SEEK_SET: 0
+  const SEEK_CUR: 1
+  const SEEK_END: 2
+  const PAGESIZE: number
+  const ALLOCATIONGRANULARITY: number
+
+  // Platform constants: undefined where the platform lacks them.
+  const PROT_READ: number | undefined
+  const PROT_WRITE: number | undefined
+  const PROT_EXEC: number | undefined
+  const MAP_SHARED: number | undefined
+  const MAP_PRIVATE: number | undefined
+  const MAP_ANON: number | undefined
+  const MAP_ANONYMOUS: number | undefined
+  const MAP_DENYWRITE: number | undefined
+  const MAP_EXECUTABLE: number | undefined
+  const MAP_POPULATE: number | undefined
+  const MAP_STACK: number | undefined
+  const MAP_NORESERVE: number | undefined
+  const MAP_32BIT: number | undefined
+  const MAP_ALIGNED_SUPER: number | undefined
+  const MAP_CONCEAL: number | undefined
+  const MAP_NOEXTEND: number | undefined
+  const MAP_HASSEMAPHORE: number | undefined
+  const MAP_NOCACHE: number | undefined
+  const MAP_JIT: number | undefined
+  const MAP_RESILIENT_CODESIGN: number | undefined
+  const MAP_RESILIENT_MEDIA: number | undefined
+  const MAP_TRANSLATED_ALLOW_EXECUTE: number | undefined
+  const MAP_UNIX03: number | undefined
+  const MAP_TPRO: number | undefined
+  const MADV_NORMAL: number | undefined
+  const MADV_RANDOM: number | undefined
+  const MADV_SEQUENTIAL: number | undefined
+  const MADV_WILLNEED: number | undefined
+  const MADV_DONTNEED: number | undefined
+  const MADV_REMOVE: number | undefined
+  const MADV_DONTFORK: number | undefined
+  const MADV_DOFORK: number | undefined
+  const MADV_MERGEABLE: number | undefined
+  const MADV_UNMERGEABLE: number | undefined
+  const MADV_HUGEPAGE: number | undefined
+  const MADV_NOHUGEPAGE: number | undefined
+  const MADV_DONTDUMP: number | undefined
+  const MADV_DODUMP: number | undefined
+  const MADV_HWPOISON: number | undefined
+  const MADV_SOFT_OFFLINE: number | undefined
+  const MADV_FREE: number | undefined
+  const MADV_NOSYNC: number | undefined
+  const MADV_AUTOSYNC: number | undefined
+  const MADV_NOCORE: number | undefined
+  const MADV_CORE: number | undefined
+  const MADV_PROTECT: number | undefined
+  const MADV_FREE_REUSABLE: number | undefined
+  const MADV_FREE_REUSE: number | undefined
+
+  /** Every constant above, as one frozen object. */
+  const constants: Constants
 }
 
-/** Opens `path`, maps it and owns the descriptor (closed by close()). */
-export function open(path: string | Buffer | URL, options?: OpenOptions): Mmap
-
-export const ACCESS_DEFAULT: 0
-export const ACCESS_READ: 1
-export const ACCESS_WRITE: 2
-export const ACCESS_COPY: 3
-export const SEEK_SET: 0
-export const SEEK_CUR: 1
-export const SEEK_END: 2
-export const PAGESIZE: number
-export const ALLOCATIONGRANULARITY: number
-
-// Platform constants: present only where the platform defines them.
-export const PROT_READ: number | undefined
-export const PROT_WRITE: number | undefined
-export const PROT_EXEC: number | undefined
-export const MAP_SHARED: number | undefined
-export const MAP_PRIVATE: number | undefined
-export const MAP_ANON: number | undefined
-export const MAP_ANONYMOUS: number | undefined
-export const MAP_DENYWRITE: number | undefined
-export const MAP_EXECUTABLE: number | undefined
-export const MAP_POPULATE: number | undefined
-export const MAP_STACK: number | undefined
-export const MAP_NORESERVE: number | undefined
-export const MAP_32BIT: number | undefined
-export const MAP_ALIGNED_SUPER: number | undefined
-export const MAP_CONCEAL: number | undefined
-export const MAP_NOEXTEND: number | undefined
-export const MAP_HASSEMAPHORE: number | undefined
-export const MAP_NOCACHE: number | undefined
-export const MAP_JIT: number | undefined
-export const MAP_RESILIENT_CODESIGN: number | undefined
-export const MAP_RESILIENT_MEDIA: number | undefined
-export const MAP_TRANSLATED_ALLOW_EXECUTE: number | undefined
-export const MAP_UNIX03: number | undefined
-export const MAP_TPRO: number | undefined
-export const MADV_NORMAL: number | undefined
-export const MADV_RANDOM: number | undefined
-export const MADV_SEQUENTIAL: number | undefined
-export const MADV_WILLNEED: number | undefined
-export const MADV_DONTNEED: number | undefined
-export const MADV_REMOVE: number | undefined
-export const MADV_DONTFORK: number | undefined
-export const MADV_DOFORK: number | undefined
-export const MADV_MERGEABLE: number | undefined
-export const MADV_UNMERGEABLE: number | undefined
-export const MADV_HUGEPAGE: number | undefined
-export const MADV_NOHUGEPAGE: number | undefined
-export const MADV_DONTDUMP: number | undefined
-export const MADV_DODUMP: number | undefined
-export const MADV_HWPOISON: number | undefined
-export const MADV_SOFT_OFFLINE: number | undefined
-export const MADV_FREE: number | undefined
-export const MADV_NOSYNC: number | undefined
-export const MADV_AUTOSYNC: number | undefined
-export const MADV_NOCORE: number | undefined
-export const MADV_CORE: number | undefined
-export const MADV_PROTECT: number | undefined
-export const MADV_FREE_REUSABLE: number | undefined
-export const MADV_FREE_REUSE: number | undefined
-
-/** Every constant above, as one frozen object. */
-export const constants: Readonly<Record<string, number>>
-
-declare const mmap: {
-  Mmap: typeof Mmap
-  open: typeof open
-  constants: Readonly<Record<string, number>>
-} & Readonly<Record<string, unknown>>
-
-export default mmap
+export = mmap

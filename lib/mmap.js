@@ -516,14 +516,19 @@ function open (path, options) {
   // fs would throw a TypeError without a code for a Buffer whose memory was detached.
   if (Buffer.isBuffer(path)) args.toBytes('path', path)
   const opts = args.optionsObject('options', options)
-  const access = args.optionalInteger('options.access', opts.access, ACCESS_READ)
+  // ACCESS_READ unless flags or prot say how to map: those need ACCESS_DEFAULT.
+  const custom = opts.flags !== undefined || opts.prot !== undefined
+  const access = args.optionalInteger('options.access', opts.access, custom ? ACCESS_DEFAULT : ACCESS_READ)
   const create = args.optionalBoolean('options.create', opts.create, false)
   args.optionalBoolean('options.trackfd', opts.trackfd, true)
   const size = opts.size === undefined ? undefined : args.nonNegative('options.size', opts.size)
   if (size !== undefined && !create) throw errors.invalidArgValue('options.size', size, 'needs options.create: true')
   if (size > Number.MAX_SAFE_INTEGER) throw errors.outOfRange('options.size', `<= ${Number.MAX_SAFE_INTEGER}`, size)
   const length = args.optionalInteger('options.length', opts.length, 0)
-  const readOnly = access === ACCESS_READ || access === ACCESS_COPY
+  // A default map without PROT_WRITE is read-only (Python's rule), so it
+  // needs no write permission either.
+  const prot = isWindows || opts.prot === undefined ? PROT_READ | PROT_WRITE : args.toInteger('options.prot', opts.prot)
+  const readOnly = access === ACCESS_READ || access === ACCESS_COPY || (access === ACCESS_DEFAULT && !(prot & PROT_WRITE))
   let mode = readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR
   if (create) mode = fs.constants.O_RDWR | fs.constants.O_CREAT
   const shown = path instanceof URL ? path.pathname : String(path)

@@ -109,11 +109,11 @@ function expectations (naming) {
       // Measured with create: true.
       'options.size': optional(RANGE),
       'options.trackfd': boolean(),
-      // open() maps with ACCESS_READ by default, which excludes flags and prot.
+      // flags or prot make open() map with ACCESS_DEFAULT: as the constructor.
       'options.flags': onWindows(table({ undefined: OK }, VALUE),
-        optional({ '-1': VALUE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
+        optional({ '-1': osError('EINVAL', 'mmap'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
       'options.prot': onWindows(table({ undefined: OK }, VALUE),
-        optional({ '-1': VALUE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
+        optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
       'options.tagname': tagname
     },
     length: {},

@@ -131,6 +131,22 @@ describe('constants: Linux', function () {
   }
 })
 
+describe('constants: Windows', function () {
+  beforeEach(function () {
+    if (process.platform !== 'win32') skipBecause(this, 'these are the Windows values')
+  })
+
+  it('has no MAP_*, PROT_* or MADV_* constant (as Python on Windows)', function () {
+    assert.deepStrictEqual(platformNames(mmap), [])
+    assert.deepStrictEqual(platformNames(mmap.constants), [])
+  })
+
+  it('PAGESIZE is 4096 and ALLOCATIONGRANULARITY 65536 (x64 Windows)', function () {
+    assert.strictEqual(mmap.PAGESIZE, 4096)
+    assert.strictEqual(mmap.ALLOCATIONGRANULARITY, 65536)
+  })
+})
+
 describe('constants: CommonJS exports', function () {
   it('exports Mmap, open and constants', function () {
     assert.strictEqual(typeof mmap.Mmap, 'function')

@@ -37,8 +37,13 @@ function assertNoGrowth ({ before, after }) {
 }
 
 describe('leaks', function () {
-  before(function () {
-    if (process.platform !== 'linux') this.skip('needs /proc/self/maps and /proc/self/fd (Linux)')
+  beforeEach(function () {
+    if (process.platform !== 'linux') {
+      // The reason goes in the title (mocha's skip() takes none). Windows:
+      // windows.test.js checks that dropped maps release their file.
+      this.currentTest.title += ' (skipped: needs /proc/self/maps and /proc/self/fd (Linux))'
+      this.skip()
+    }
   })
 
   it('20,000 maps closed or dropped leave no mappings nor descriptors behind', function () {
@@ -162,8 +167,11 @@ describe('leaks', function () {
     })
     assert.deepStrictEqual(r.fds, [r.fds[0], r.fds[0]], 'descriptors leaked')
     assert.deepStrictEqual(r.fileFds, [3, 3])
-    assert.ok(r.maps[1] - r.maps[0] <= SLACK, `mappings grew from ${r.maps[0]} to ${r.maps[1]}`)
+    // A failed map leaves no mapping of the file (fileMaps); the process's
+    // total moves with the runtime's heap after thousands of thrown errors
+    // (by a dozen pages on Node 22 and later), so it only gets a wide bound.
     assert.strictEqual(r.fileMaps, 0)
+    assert.ok(r.maps[1] - r.maps[0] <= 64, `mappings grew from ${r.maps[0]} to ${r.maps[1]}`)
   })
 
   it('repeated resize() leaves no mappings nor descriptors behind', function () {

@@ -15,6 +15,15 @@ const {
 } = mmap
 const GiB = 2 ** 30
 const MAX_VIEW = bufferConstants.MAX_LENGTH
+const isWindows = process.platform === 'win32'
+
+// The errno node:fs reports for a code name: -errno on POSIX, libuv's own
+// numbers on Windows.
+function errnoOf (code) {
+  if (!isWindows) return -os.constants.errno[code]
+  for (const [errno, [name]] of util.getSystemErrorMap()) if (name === code) return errno
+  throw new Error(`no errno named ${code}`)
+}
 
 // Bytes that differ from their neighbours across page boundaries, so a map
 // shifted by any amount shows different bytes.
@@ -59,6 +68,11 @@ function skipBecause (ctx, reason) {
   const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
   test.title += ` (skipped: ${reason})`
   ctx.skip()
+}
+
+// Skips a test of something Windows does not have, with the reason.
+function posixOnly (ctx, reason) {
+  if (isWindows) skipBecause(ctx, `POSIX only: ${reason}`)
 }
 
 let files = []
@@ -157,6 +171,7 @@ describe('new Mmap(): file maps', function () {
   })
 
   it('accepts bigints for access, flags and prot', function () {
+    posixOnly(this, 'Windows has no flags or prot (windows.test.js: access as a bigint)')
     const { file, fd } = fileWith('abc')
     const m = track(new Mmap(fd, 0, { flags: BigInt(MAP_SHARED), prot: BigInt(PROT_READ | PROT_WRITE) }))
     m.set(0, 0x41)
@@ -173,6 +188,7 @@ describe('new Mmap(): file maps', function () {
   })
 
   it('maps a character device with an explicit length (/dev/zero)', function () {
+    posixOnly(this, 'Windows has no /dev/zero')
     const fd = fs.openSync('/dev/zero', 'r+')
     fds.push(fd)
     const m = track(new Mmap(fd, 8192))
@@ -252,6 +268,16 @@ describe('new Mmap(): access', function () {
 
   it('rejects access together with non-default flags', function () {
     const { fd } = fileWith('abc')
+    if (isWindows) {
+      // Windows has no flags at all: any is refused, with or without access.
+      for (const access of [ACCESS_READ, ACCESS_WRITE, ACCESS_COPY]) {
+        const err = captureThrow(() => new Mmap(fd, 0, { access, flags: 2 }))
+        assert.strictEqual(err.name, 'TypeError')
+        assert.strictEqual(err.code, 'ERR_INVALID_ARG_VALUE')
+        assert.match(err.message, /flags or prot/)
+      }
+      return
+    }
     for (const access of [ACCESS_READ, ACCESS_WRITE, ACCESS_COPY]) {
       for (const flags of [MAP_PRIVATE, MAP_SHARED | MAP_POPULATE]) {
         const err = captureThrow(() => new Mmap(fd, 0, { access, flags }))
@@ -265,13 +291,15 @@ describe('new Mmap(): access', function () {
   it('rejects access together with non-default prot', function () {
     const { fd } = fileWith('abc')
     for (const access of [ACCESS_READ, ACCESS_WRITE, ACCESS_COPY]) {
-      for (const prot of [PROT_READ, PROT_WRITE, 0]) {
+      // Windows has no prot at all: any is refused (1, 2, 0 are PROT_READ, PROT_WRITE and 0 on POSIX).
+      for (const prot of isWindows ? [1, 2, 0] : [PROT_READ, PROT_WRITE, 0]) {
         assert.throws(() => new Mmap(fd, 0, { access, prot }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
       }
     }
   })
 
   it('accepts access with flags and prot given at their default values', function () {
+    posixOnly(this, 'Windows refuses flags and prot even at their defaults')
     const { file, fd } = fileWith('hello')
     const copy = track(new Mmap(fd, 0, { access: ACCESS_COPY, flags: MAP_SHARED }))
     copy.set(0, 0x48)
@@ -284,6 +312,7 @@ describe('new Mmap(): access', function () {
   })
 
   it('accepts an explicit ACCESS_DEFAULT together with any flags and prot', function () {
+    posixOnly(this, 'Windows has no flags or prot')
     const { file, fd } = fileWith('hello')
     const m = track(new Mmap(fd, 0, { access: ACCESS_DEFAULT, flags: MAP_PRIVATE, prot: PROT_READ | PROT_WRITE }))
     m.set(0, 0x48)
@@ -294,6 +323,10 @@ describe('new Mmap(): access', function () {
 
 describe('new Mmap(): flags and prot', function () {
   afterEach(cleanup)
+
+  beforeEach(function () {
+    posixOnly(this, 'Windows has no flags or prot (windows.test.js: both are refused; ACCESS_READ views stay private)')
+  })
 
   it('MAP_SHARED (the default) writes reach the file', function () {
     const { file, fd } = fileWith('hello')
@@ -414,6 +447,7 @@ describe('new Mmap(): read-only descriptors', function () {
     const copy = track(new Mmap(fd, 0, { access: ACCESS_COPY }))
     copy.set(0, 0x48)
     assert.strictEqual(copy.slice().toString(), 'Hello')
+    if (isWindows) return // no MAP_PRIVATE on Windows
     const priv = track(new Mmap(fd, 0, { flags: MAP_PRIVATE }))
     priv.set(0, 0x4a)
     assert.strictEqual(priv.slice().toString(), 'Jello')
@@ -425,17 +459,19 @@ describe('new Mmap(): read-only descriptors', function () {
     ['PROT_WRITE with MAP_SHARED', { prot: PROT_WRITE }]
   ]) {
     it(`fails with EACCES from mmap for a read-only fd and ${title}`, function () {
+      if (options && options.prot !== undefined) posixOnly(this, 'Windows has no prot')
       const { fd } = fileWith('hello', 'r')
       const err = captureThrow(() => new Mmap(fd, 0, options))
       assert.strictEqual(err.constructor, Error)
       assert.strictEqual(err.code, 'EACCES')
       assert.strictEqual(err.syscall, 'mmap')
-      assert.strictEqual(err.errno, -os.constants.errno.EACCES)
+      assert.strictEqual(err.errno, errnoOf('EACCES'))
       assert.strictEqual(err.message, 'EACCES: permission denied, mmap')
     })
   }
 
   it('does not leak its duplicate descriptor when mmap fails', function () {
+    posixOnly(this, 'needs /proc/self/fd')
     const { fd } = fileWith('hello', 'r')
     const before = openFds()
     assert.throws(() => new Mmap(fd, 0), { code: 'EACCES' })
@@ -461,6 +497,7 @@ describe('new Mmap(): anonymous maps', function () {
   })
 
   it('maps private anonymous memory with MAP_PRIVATE', function () {
+    posixOnly(this, 'Windows has no MAP_PRIVATE')
     const m = track(new Mmap(-1, 4096, { flags: MAP_PRIVATE }))
     m.write(Buffer.from('abc'))
     assert.strictEqual(m.slice(0, 3).toString(), 'abc')
@@ -490,7 +527,7 @@ describe('new Mmap(): anonymous maps', function () {
       assert.strictEqual(err.constructor, Error)
       assert.strictEqual(err.code, 'EINVAL')
       assert.strictEqual(err.syscall, 'mmap')
-      assert.strictEqual(err.errno, -os.constants.errno.EINVAL)
+      assert.strictEqual(err.errno, errnoOf('EINVAL'))
       assert.strictEqual(err.message, 'EINVAL: invalid argument, mmap')
     }
   })
@@ -570,6 +607,7 @@ describe('new Mmap(): trackfd', function () {
   })
 
   it('trackfd: true holds one close-on-exec descriptor until close()', function () {
+    posixOnly(this, 'needs /proc/self/fd and /proc/self/fdinfo')
     const { fd } = fileWith('hello')
     const before = openFds()
     const m = new Mmap(fd, 0)
@@ -583,9 +621,10 @@ describe('new Mmap(): trackfd', function () {
   it('trackfd: false holds no descriptor; the map keeps working after the caller closes the fd', function () {
     const { file } = fileWith('hello')
     const fd = fs.openSync(file, 'r+')
-    const before = openFds()
+    // Windows: no /proc/self/fd to count descriptors in; the rest holds.
+    const before = isWindows ? [] : openFds()
     const m = track(new Mmap(fd, 0, { trackfd: false }))
-    assert.deepStrictEqual(newFds(before), [])
+    if (!isWindows) assert.deepStrictEqual(newFds(before), [])
     fs.closeSync(fd)
     m.set(0, 0x48)
     m.flush()
@@ -600,7 +639,7 @@ describe('new Mmap(): trackfd', function () {
     assert.strictEqual(err.constructor, Error)
     assert.strictEqual(err.code, 'EBADF')
     assert.strictEqual(err.syscall, 'fstat')
-    assert.strictEqual(err.errno, -os.constants.errno.EBADF)
+    assert.strictEqual(err.errno, errnoOf('EBADF'))
     assert.match(err.message, /^EBADF: bad file descriptor, fstat/)
   })
 
@@ -714,8 +753,9 @@ describe('new Mmap(): errors and validation order', function () {
     const { fd } = fileWith('hello')
     assert.throws(() => new Mmap(-2, 10, { access: 4 }), { code: 'ERR_INVALID_ARG_VALUE' })
     assert.throws(() => new Mmap(fd, 100, { access: 4 }), { code: 'ERR_INVALID_ARG_VALUE' })
-    assert.throws(() => new Mmap(fd, 100, { access: ACCESS_READ, flags: MAP_PRIVATE }), { code: 'ERR_INVALID_ARG_VALUE' })
-    assert.throws(() => new Mmap(fd, 0, { offset: 100, access: ACCESS_COPY, prot: PROT_READ }), { code: 'ERR_INVALID_ARG_VALUE' })
+    // (1 and 2 are PROT_READ and MAP_PRIVATE on POSIX; Windows refuses any flags or prot.)
+    assert.throws(() => new Mmap(fd, 100, { access: ACCESS_READ, flags: isWindows ? 2 : MAP_PRIVATE }), { code: 'ERR_INVALID_ARG_VALUE' })
+    assert.throws(() => new Mmap(fd, 0, { offset: 100, access: ACCESS_COPY, prot: isWindows ? 1 : PROT_READ }), { code: 'ERR_INVALID_ARG_VALUE' })
   })
 
   it('checks argument types before any value', function () {
@@ -727,8 +767,10 @@ describe('new Mmap(): errors and validation order', function () {
 
   it('rejects a length past the end of the file', function () {
     const { fd } = fileWith(pattern(4096))
+    // Windows: a writable map extends the file (windows.test.js); a read-only one is refused.
+    const access = isWindows ? ACCESS_READ : ACCESS_DEFAULT
     for (const [length, offset] of [[4097, 0], [4000, 100], [1, 4096]]) {
-      const err = captureThrow(() => new Mmap(fd, length, { offset }))
+      const err = captureThrow(() => new Mmap(fd, length, { offset, access }))
       assert.strictEqual(err.name, 'RangeError')
       assert.strictEqual(err.code, 'ERR_OUT_OF_RANGE')
       assert.match(err.message, /length/)
@@ -744,7 +786,9 @@ describe('new Mmap(): errors and validation order', function () {
 
   it('rejects a length on an empty file', function () {
     const { fd } = fileWith('')
-    assert.throws(() => new Mmap(fd, 1), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+    // Windows: a writable map extends the file (windows.test.js); a read-only one is refused.
+    const access = isWindows ? ACCESS_READ : ACCESS_DEFAULT
+    assert.throws(() => new Mmap(fd, 1, { access }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
   })
 
   it('rejects an offset past the end of the file', function () {
@@ -759,6 +803,7 @@ describe('new Mmap(): errors and validation order', function () {
   })
 
   it('rejects length 0 on a character device with EINVAL from mmap', function () {
+    posixOnly(this, 'Windows has no /dev/zero')
     const fd = fs.openSync('/dev/zero', 'r+')
     fds.push(fd)
     const err = captureThrow(() => new Mmap(fd, 0))
@@ -776,7 +821,7 @@ describe('new Mmap(): errors and validation order', function () {
         assert.strictEqual(err.constructor, Error)
         assert.strictEqual(err.code, 'EBADF')
         assert.strictEqual(err.syscall, 'fstat')
-        assert.strictEqual(err.errno, -os.constants.errno.EBADF)
+        assert.strictEqual(err.errno, errnoOf('EBADF'))
         assert.strictEqual(err.message, 'EBADF: bad file descriptor, fstat')
       }
     }
@@ -789,6 +834,12 @@ describe('new Mmap(): errors and validation order', function () {
   })
 
   it('rejects flags and prot beyond 32 bits with ERR_OUT_OF_RANGE', function () {
+    if (isWindows) {
+      // Windows refuses any flags or prot, however large.
+      assert.throws(() => new Mmap(-1, 10, { flags: 2 ** 31 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
+      assert.throws(() => new Mmap(-1, 10, { prot: 2 ** 32 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
+      return
+    }
     assert.throws(() => new Mmap(-1, 10, { flags: 2 ** 31 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
     assert.throws(() => new Mmap(-1, 10, { prot: 2 ** 32 }), { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
   })
@@ -833,6 +884,14 @@ describe('new Mmap(): errors and validation order', function () {
   })
 
   it('rejects tagname on POSIX with ERR_INVALID_ARG_VALUE', function () {
+    if (isWindows) {
+      // Windows: a named mapping (windows.test.js shares one between processes); '' is no name.
+      const tagged = track(new Mmap(-1, 10, { tagname: `mmap-native-map-test-${process.pid}` }))
+      assert.strictEqual(tagged.length, 10)
+      const { fd } = fileWith('hello')
+      assert.strictEqual(track(new Mmap(fd, 0, { tagname: '' })).slice().toString(), 'hello')
+      return
+    }
     assert.throws(() => new Mmap(-1, 10, { tagname: 'shared' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
     const { fd } = fileWith('hello')
     assert.throws(() => new Mmap(fd, 0, { tagname: '' }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })

@@ -9,6 +9,23 @@ const mmap = require('..')
 const { tempDir, tempFile, removeFile, captureThrow } = require('./helpers')
 
 const { ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY, PAGESIZE, MAP_PRIVATE, PROT_READ } = mmap
+const isWindows = process.platform === 'win32'
+
+// Skips a test of something Windows does not have, with the reason in its title.
+function posixOnly (ctx, reason) {
+  if (!isWindows) return
+  const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
+  test.title += ` (skipped: POSIX only: ${reason})`
+  ctx.skip()
+}
+
+// The errno node:fs reports for a code name: -errno on POSIX, libuv's own
+// numbers on Windows.
+function errnoOf (code) {
+  if (!isWindows) return -os.constants.errno[code]
+  for (const [errno, [name]] of require('util').getSystemErrorMap()) if (name === code) return errno
+  throw new Error(`no errno named ${code}`)
+}
 
 function pattern (size) {
   const buf = Buffer.alloc(size)
@@ -105,6 +122,7 @@ describe('open(): access', function () {
   })
 
   it('opens the file read-only for ACCESS_READ and ACCESS_COPY', function () {
+    posixOnly(this, 'needs /proc/self/fdinfo (Windows: ACCESS_READ maps a read-only file, below)')
     const file = fileWith('hello')
     for (const options of [undefined, { access: ACCESS_READ }, { access: ACCESS_COPY }]) {
       const [, fd] = openedFd(() => mmap.open(file, options))
@@ -113,6 +131,7 @@ describe('open(): access', function () {
   })
 
   it('opens the file read-write for ACCESS_WRITE and ACCESS_DEFAULT', function () {
+    posixOnly(this, 'needs /proc/self/fdinfo (Windows: writes reach the file, below)')
     const file = fileWith('hello')
     for (const access of [ACCESS_WRITE, ACCESS_DEFAULT]) {
       const [, fd] = openedFd(() => mmap.open(file, { access }))
@@ -165,13 +184,37 @@ describe('open(): access', function () {
     }
   })
 
-  it('rejects flags or prot with the access open() chose (Python\'s rule)', function () {
+  it('rejects flags or prot with an access other than ACCESS_DEFAULT (Python\'s rule)', function () {
     const file = fileWith('hello')
-    assert.throws(() => mmap.open(file, { flags: MAP_PRIVATE }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
-    assert.throws(() => mmap.open(file, { prot: PROT_READ }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
+    // Windows refuses any flags or prot (2 and 1 are MAP_PRIVATE and PROT_READ on POSIX).
+    const [flags, prot] = isWindows ? [2, 1] : [MAP_PRIVATE, PROT_READ]
+    for (const access of [mmap.ACCESS_READ, mmap.ACCESS_WRITE, mmap.ACCESS_COPY]) {
+      assert.throws(() => mmap.open(file, { access, flags }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
+      assert.throws(() => mmap.open(file, { access, prot }), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
+    }
+  })
+
+  it('maps with ACCESS_DEFAULT when flags or prot are given without access', function () {
+    posixOnly(this, 'Windows has no flags or prot')
+    const file = fileWith('hello')
+    const priv = track(mmap.open(file, { flags: MAP_PRIVATE }))
+    priv.set(0, 0x48)
+    assert.strictEqual(priv.slice().toString(), 'Hello')
+    assert.strictEqual(fs.readFileSync(file, 'latin1'), 'hello', 'a private map keeps its writes')
+    const ro = track(mmap.open(file, { prot: PROT_READ }))
+    assert.throws(() => ro.set(0, 1), { code: 'ERR_MMAP_READONLY' })
+    fs.chmodSync(file, 0o444)
+    try {
+      // Without PROT_WRITE the map is read-only, and the file is opened read-only.
+      const m = track(mmap.open(file, { prot: PROT_READ }))
+      assert.strictEqual(m.slice().toString(), 'hello')
+    } finally {
+      fs.chmodSync(file, 0o644)
+    }
   })
 
   it('accepts flags and prot with ACCESS_DEFAULT', function () {
+    posixOnly(this, 'Windows has no flags or prot')
     const file = fileWith('hello')
     const m = track(mmap.open(file, { access: ACCESS_DEFAULT, flags: MAP_PRIVATE }))
     m.set(0, 0x48)
@@ -354,7 +397,7 @@ describe('open(): paths and errors', function () {
     const err = captureThrow(() => mmap.open(file))
     assert.strictEqual(err.constructor, Error)
     assert.strictEqual(err.code, 'ENOENT')
-    assert.strictEqual(err.errno, -os.constants.errno.ENOENT)
+    assert.strictEqual(err.errno, errnoOf('ENOENT'))
     assert.strictEqual(err.errno, fsErr.errno)
     assert.strictEqual(err.syscall, 'open')
     assert.strictEqual(err.path, file)
@@ -422,6 +465,10 @@ describe('open(): paths and errors', function () {
 
 describe('open(): the descriptor', function () {
   afterEach(cleanup)
+
+  beforeEach(function () {
+    posixOnly(this, 'counts descriptors in /proc/self/fd (windows.test.js: a closed map lets the file be deleted)')
+  })
 
   it('holds exactly one descriptor, which close() closes', function () {
     const file = fileWith('hello')

@@ -650,8 +650,12 @@ describe('read and write', function () {
   describe('madvise(option, start, length)', function () {
     const size = 2 * PAGESIZE
 
-    before(function () {
-      if (mmap.MADV_NORMAL === undefined) this.skip('this platform has no madvise')
+    beforeEach(function () {
+      if (mmap.MADV_NORMAL === undefined) {
+        // Windows: python.test.js checks the ENOTSUP refusal.
+        this.currentTest.title += ' (skipped: this platform has no madvise)'
+        this.skip()
+      }
     })
 
     it("follows Python's examples for a 2-page map", function () {
@@ -740,8 +744,11 @@ describe('read and write', function () {
         fs.ftruncateSync(fd, 5000)
         assert.strictEqual(m.size(), 5000)
         assert.strictEqual(m.length, 100)
-        fs.ftruncateSync(fd, 100)
-        assert.strictEqual(m.size(), 100)
+        // Windows (and Wine) refuse to shrink a mapped file: growing is the change there.
+        if (process.platform !== 'win32') {
+          fs.ftruncateSync(fd, 100)
+          assert.strictEqual(m.size(), 100)
+        }
       } finally {
         fs.closeSync(fd)
       }
@@ -761,7 +768,9 @@ describe('read and write', function () {
 
   describe('read-only maps', function () {
     it('throw ERR_MMAP_READONLY from every mutator', function () {
-      for (const ro of [readOnly(), mapFile('abcdefghij', 0, { prot: mmap.PROT_READ }, 'r').m]) {
+      // Windows has no prot: ACCESS_READ alone.
+      const maps = process.platform === 'win32' ? [readOnly()] : [readOnly(), mapFile('abcdefghij', 0, { prot: mmap.PROT_READ }, 'r').m]
+      for (const ro of maps) {
         assertCode(() => ro.set(0, 1), TypeError, 'ERR_MMAP_READONLY')
         assertCode(() => ro.setSlice(0, 1, Buffer.from('x')), TypeError, 'ERR_MMAP_READONLY')
         assertCode(() => ro.write(Buffer.from('x')), TypeError, 'ERR_MMAP_READONLY')
