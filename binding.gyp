@@ -12,7 +12,11 @@
           "sources": ["src/win32.c"],
           "defines": ["WIN32_LEAN_AND_MEAN", "_CRT_SECURE_NO_WARNINGS"],
           "msvs_settings": {
-            "VCCLCompilerTool": { "WarningLevel": 4, "AdditionalOptions": ["/std:c11"] }
+            "VCCLCompilerTool": {
+              "WarningLevel": 4,
+              "AdditionalOptions": ["/std:c11"],
+              "DisableSpecificWarnings": ["4100"]
+            }
           }
         }, {
           "sources": ["src/posix.c"],

@@ -92,6 +92,7 @@ class Mmap {
     const tagname = opts.tagname
     if (tagname !== undefined && tagname !== null) {
       if (typeof tagname !== 'string') throw errors.invalidArgType('options.tagname', 'of type string', tagname)
+      if (tagname.includes('\0')) throw errors.invalidArgValue('options.tagname', tagname, 'must not contain null bytes')
       if (!isWindows) throw errors.invalidArgValue('options.tagname', tagname, 'is only supported on Windows')
     }
     // Python's order: negative length, negative offset, then access.

@@ -358,19 +358,34 @@ mm_napi_map(napi_env env, napi_callback_info info) {
   if (access < MM_ACCESS_DEFAULT || access > MM_ACCESS_COPY)
     return mm_napi_throw_range(env, "access out of range");
 
-  char tagname[256] = {0};
+  // The tag name, whole: a fixed buffer would cut long names short and make
+  // two names that differ only past its end one mapping.
+  char *tagname = NULL;
   napi_valuetype tag_type = napi_undefined;
   if (argc > 7) MM_NAPI_CALL(env, napi_typeof(env, argv[7], &tag_type));
   if (tag_type == napi_string) {
-    size_t copied;
-    MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[7], tagname, sizeof(tagname), &copied));
+    size_t bytes, copied;
+    MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[7], NULL, 0, &bytes));
+    tagname = malloc(bytes + 1);
+    if (tagname == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    if (napi_get_value_string_utf8(env, argv[7], tagname, bytes + 1, &copied) != napi_ok) {
+      free(tagname);
+      mm_napi_rethrow(env);
+      return NULL;
+    }
   }
 
   mm_error_t err;
   mm_fd_t fd_handle;
-  if (mm_fd_from_int(fd, &fd_handle, &err) < 0) return mm_napi_throw(env, &err);
+  if (mm_fd_from_int(fd, &fd_handle, &err) < 0) {
+    free(tagname);
+    return mm_napi_throw(env, &err);
+  }
   mm_handle_t *h = calloc(1, sizeof(*h));
-  if (h == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (h == NULL) {
+    free(tagname);
+    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  }
   mm_options_t opts = {
       .fd = fd_handle,
       .offset = offset,
@@ -379,9 +394,11 @@ mm_napi_map(napi_env env, napi_callback_info info) {
       .flags = flags,
       .prot = prot,
       .keep_fd = keep_fd,
-      .tagname = tag_type == napi_string ? tagname : NULL,
+      .tagname = tagname,
   };
-  if (mm_map_open(&h->map, &opts, &err) < 0) {
+  int rc = mm_map_open(&h->map, &opts, &err);
+  free(tagname);
+  if (rc < 0) {
     free(h);
     return mm_napi_throw(env, &err);
   }

@@ -3,6 +3,11 @@
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
+// Windows 8 APIs (GetCurrentThreadStackLimits); Node 20 needs Windows 8.1 or later anyway.
+#if !defined(_WIN32_WINNT) || _WIN32_WINNT < 0x0602
+#undef _WIN32_WINNT
+#define _WIN32_WINNT 0x0602
+#endif
 #include <windows.h>
 
 #include <stdlib.h>
@@ -213,7 +218,8 @@ mm__close_fd(mm_fd_t fd) {
 // processes for as long as this map holds it.
 typedef struct mm_win_s {
   HANDLE section;
-  wchar_t *tag; // NULL for an unnamed section
+  wchar_t *tag;        // NULL for an unnamed section
+  volatile LONG cause; // the last in-page error's NTSTATUS (see mm__guard_cause)
 } mm_win_t;
 
 static mm_win_t *
@@ -564,23 +570,285 @@ mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   return 0;
 }
 
-// TEMPORARY guard stubs (replaced below)
+// Fault guard -------------------------------------------------------------------
+//
+// A touch of a mapped page the file cannot supply raises EXCEPTION_IN_PAGE_ERROR
+// (an I/O error, a vanished network share; Wine reports a file truncated by a
+// Linux process as an access violation), which ends the process unless handled.
+// Windows itself refuses to cut a file that has a section, so the POSIX case,
+// another process truncating the file, cannot happen here.
+//
+// One vectored exception handler serves the process. It handles a fault only
+// when the address lies in one of this module's file-backed views and the
+// faulting thread is inside one of this module's own calls (a frame of this
+// DLL is on its stack: JavaScript touching a view has none). Windows cannot
+// replace part of a view, so the handler swaps the whole view for zero-filled
+// memory at the same address and lets the touch run again: the operation
+// finishes on zeros, the fault is counted, and mm_map_leave turns the count
+// into ERR_MMAP_TRUNCATED, discarding what the operation produced. The view
+// comes back, from the section this map keeps open, at the next guard call
+// (mm__guard_faults from mm_map_leave, at the latest). Every other fault goes
+// on to the next handler, and so ends the process as it would without us.
+//
+// Records are guarded by one SRW lock: a vectored handler runs as ordinary
+// code on the faulting thread (not as an asynchronous signal), and no thread
+// touches a map's memory while holding the lock.
+
+typedef struct mm_guard_record_s {
+  uintptr_t start, end; // the view's range
+  mm_map_t *map;
+  int replaced; // the view is swapped for zero-filled memory
+  struct mm_guard_record_s *next;
+} mm_guard_record_t;
+
+static SRWLOCK mm__guard_lock = SRWLOCK_INIT;
+static mm_guard_record_t *mm__guard_records = NULL;
+static PVOID mm__guard_handle = NULL;
+static uintptr_t mm__image_start = 0, mm__image_end = 0;
+
+static LONG CALLBACK mm__guard_handler(PEXCEPTION_POINTERS info);
+
+// This DLL's address range, from its PE header.
+static void
+mm__image_range(void) {
+  HMODULE self = NULL;
+  if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                              GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          (LPCWSTR)(void *)mm__guard_handler, &self))
+    return;
+  const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)self;
+  const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)((const uint8_t *)self + dos->e_lfanew);
+  mm__image_start = (uintptr_t)self;
+  mm__image_end = mm__image_start + nt->OptionalHeader.SizeOfImage;
+}
+
+// Whether a frame of this DLL is on the faulting thread's stack: walks the
+// unwind data of up to 64 frames (memmove in the C runtime, a search kernel,
+// V8 copying a string out of the map: the caller is a binding of this DLL).
+// The stack pointer is checked against the thread's stack before each read.
+// 32-bit x86 has no unwind tables: there only a fault in this DLL's own code
+// counts.
+static int
+mm__in_module(const CONTEXT *at) {
+#if defined(_M_X64) || defined(__x86_64__) || defined(_M_ARM64) || defined(__aarch64__)
+  ULONG_PTR low = 0, high = 0;
+  GetCurrentThreadStackLimits(&low, &high);
+  CONTEXT c = *at;
+  for (int depth = 0; depth < 64; depth++) {
+#if defined(_M_ARM64) || defined(__aarch64__)
+    DWORD64 pc = c.Pc, sp = c.Sp;
+#else
+    DWORD64 pc = c.Rip, sp = c.Rsp;
+#endif
+    if (pc >= mm__image_start && pc < mm__image_end) return 1;
+    if (sp < low || sp + 8 > high) return 0;
+    DWORD64 image_base = 0;
+    PRUNTIME_FUNCTION f = RtlLookupFunctionEntry(pc, &image_base, NULL);
+    if (f == NULL) {
+      // A leaf function: the return address is in the link register
+      // (arm64) or at the top of the stack (x64).
+#if defined(_M_ARM64) || defined(__aarch64__)
+      c.Pc = c.Lr;
+#else
+      c.Rip = *(const DWORD64 *)c.Rsp;
+      c.Rsp += 8;
+#endif
+    } else {
+      PVOID handler_data = NULL;
+      DWORD64 frame = 0;
+      RtlVirtualUnwind(UNW_FLAG_NHANDLER, image_base, pc, f, &c, &handler_data, &frame, NULL);
+    }
+#if defined(_M_ARM64) || defined(__aarch64__)
+    if (c.Pc == 0 || c.Pc == pc) return 0;
+#else
+    if (c.Rip == 0) return 0;
+#endif
+  }
+  return 0;
+#else
+  uintptr_t pc = (uintptr_t)at->Eip;
+  return pc >= mm__image_start && pc < mm__image_end;
+#endif
+}
+
+// The view of a record as its map maps it (see mm__map_section).
+static void *
+mm__guard_view(mm_map_t *m, void *at) {
+  mm_win_t *w = mm__win(m);
+  uint64_t start = m->offset - m->skew;
+  DWORD access = mm__copy_on_write(m) ? FILE_MAP_COPY : FILE_MAP_WRITE;
+  if (w == NULL || w->section == NULL) return NULL;
+  return MapViewOfFileEx(w->section, access, (DWORD)(start >> 32), (DWORD)start, m->os_length, at);
+}
+
+// Puts the file's view back where the handler swapped in zeros. Called with
+// the lock held exclusively. Between the two calls another thread could take
+// the range; the zero-filled memory then goes back in and the map keeps it.
+static void
+mm__guard_restore(mm_guard_record_t *r) {
+  if (!r->replaced) return;
+  void *base = (void *)r->start;
+  if (!VirtualFree(base, 0, MEM_RELEASE)) return;
+  if (mm__guard_view(r->map, base) == base) {
+    r->replaced = 0;
+    return;
+  }
+  (void)VirtualAlloc(base, r->end - r->start, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+static LONG CALLBACK
+mm__guard_handler(PEXCEPTION_POINTERS info) {
+  const EXCEPTION_RECORD *e = info->ExceptionRecord;
+  if ((e->ExceptionCode != EXCEPTION_IN_PAGE_ERROR &&
+       e->ExceptionCode != EXCEPTION_ACCESS_VIOLATION) ||
+      e->NumberParameters < 2)
+    return EXCEPTION_CONTINUE_SEARCH;
+  uintptr_t addr = (uintptr_t)e->ExceptionInformation[1];
+  LONG verdict = EXCEPTION_CONTINUE_SEARCH;
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  for (mm_guard_record_t *r = mm__guard_records; r != NULL; r = r->next) {
+    if (addr < r->start || addr >= r->end) continue;
+    if (r->replaced) {
+      // Another thread swapped the view meanwhile: the touch now succeeds.
+      verdict = EXCEPTION_CONTINUE_EXECUTION;
+      break;
+    }
+    if (!mm__in_module(info->ContextRecord)) break;
+    void *base = (void *)r->start;
+    if (!UnmapViewOfFile(base)) break;
+    if (VirtualAlloc(base, r->end - r->start, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) != base) {
+      // The range was taken in between: put the view back if possible, and
+      // let the fault go on.
+      (void)mm__guard_view(r->map, base);
+      break;
+    }
+    r->replaced = 1;
+    mm_map_t *m = r->map;
+    mm_win_t *w = mm__win(m);
+    // An in-page error says why the page could not be read (its NTSTATUS).
+    if (w != NULL)
+      w->cause = e->ExceptionCode == EXCEPTION_IN_PAGE_ERROR && e->NumberParameters >= 3
+                     ? (LONG)e->ExceptionInformation[2]
+                     : 0;
+    size_t page = mm__system_info.dwPageSize;
+    size_t offset = (addr - r->start) / page * page;
+    if (offset < m->lost_from) m->lost_from = offset;
+    InterlockedIncrement((volatile LONG *)&m->faults);
+    verdict = EXCEPTION_CONTINUE_EXECUTION;
+    break;
+  }
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+  return verdict;
+}
+
 int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
-  (void)m;
-  (void)err;
+  mm_guard_record_t *r = calloc(1, sizeof(*r));
+  if (r == NULL) return mm__fail(err, "mmap", MM_UV_ENOMEM);
+  r->start = (uintptr_t)m->os_base;
+  r->end = r->start + m->os_length;
+  r->map = m;
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  if (mm__guard_handle == NULL) {
+    mm__host();
+    mm__image_range();
+    // First in line: V8's own handler (WebAssembly traps) must not see our faults.
+    mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
+  }
+  int ok = mm__guard_handle != NULL;
+  if (ok) {
+    r->next = mm__guard_records;
+    mm__guard_records = r;
+    m->guard = r;
+  }
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+  if (!ok) {
+    free(r);
+    return mm__fail(err, "mmap", MM_UV_ENOMEM);
+  }
   return 0;
 }
+
 void
 mm__guard_remove(mm_map_t *m) {
-  (void)m;
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL) return;
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  // The map is about to be unmapped or moved: it must be a view again.
+  mm__guard_restore(r);
+  if (r->replaced) {
+    // The view could not come back: release the zeros, so the unmap that
+    // follows has nothing left to do but fail harmlessly.
+    (void)VirtualFree((void *)r->start, 0, MEM_RELEASE);
+  }
+  for (mm_guard_record_t **p = &mm__guard_records; *p != NULL; p = &(*p)->next) {
+    if (*p == r) {
+      *p = r->next;
+      break;
+    }
+  }
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+  m->guard = NULL;
+  free(r);
 }
+
+// Restores a swapped view; every guard call the core makes comes between
+// operations on the map, so no touch of it is in flight.
+static void
+mm__guard_settle(const mm_map_t *m) {
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL) return;
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  mm__guard_restore(r);
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+}
+
 uint32_t
 mm__guard_faults(const mm_map_t *m) {
-  return m->faults;
+  mm__guard_settle(m);
+  return (uint32_t)InterlockedCompareExchange((volatile LONG *)&m->faults, 0, 0);
 }
+
+int
+mm__guard_cause(mm_map_t *m, mm_error_t *err) {
+  // STATUS_DISK_FULL: a page written through the map found no room on the
+  // disk; anything else (a device or network error) is EIO.
+  mm_win_t *w = mm__win(m);
+  if (w != NULL && (DWORD)w->cause == 0xC000007FUL) return mm__fail(err, "mmap", MM_UV_ENOSPC);
+  return mm__fail(err, "mmap", MM_UV_EIO);
+}
+
+void
+mm__probe_write(uint8_t *p) {
+  // A write that keeps the byte: an atomic OR with 0 (another process may be
+  // writing the same byte through its own map).
+#if defined(__GNUC__)
+  (void)__atomic_fetch_or(p, (uint8_t)0, __ATOMIC_RELAXED);
+#else
+  (void)InterlockedOr8((volatile char *)p, 0);
+#endif
+}
+
 int
 mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
-  *backed = m->os_length;
+  mm__guard_settle(m);
+  size_t lost = m->lost_from;
+  if (m->fd == MM_NO_FD) {
+    // Without a handle (trackfd false) the file cannot be asked: what
+    // faulted once counts as lost.
+    *backed = lost < m->os_length ? lost : m->os_length;
+    return 0;
+  }
+  uint64_t size = 0;
+  int regular;
+  int rc = mm__file_info(m->fd, &size, &regular, err);
+  if (rc < 0) return rc;
+  uint64_t file_start = m->offset - m->skew;
+  uint64_t covered = size > file_start ? size - file_start : 0;
+  if (covered > m->os_length) covered = m->os_length;
+  // The view is the file's again (see mm__guard_settle): whatever the file
+  // covers now is backed.
+  if (covered >= m->os_length) m->lost_from = SIZE_MAX;
+  *backed = (size_t)covered;
   return 0;
 }
