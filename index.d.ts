@@ -130,6 +130,7 @@ declare namespace mmap {
     | 'ERR_MMAP_BUSY'
     | 'ERR_MMAP_CANCELLED'
     | 'ERR_MMAP_EXTERNAL_BUFFERS'
+    | 'ERR_MMAP_NO_BINARY'
 
   /** An error the module throws for a usage or state problem (TypeError, RangeError or Error). */
   interface MmapError extends Error {

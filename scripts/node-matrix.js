@@ -130,7 +130,7 @@ function nodeBinary (major, cache) {
 
 // The addon the suite loads (the same file for every version), and its digest.
 function addonInfo () {
-  const file = require('node-gyp-build').resolve(root)
+  const file = require('../lib/load').resolve(root)
   const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 16)
   return { file, sha }
 }

@@ -1,6 +1,6 @@
 'use strict'
 // prebuild.js: the prebuilt binaries `npm pack` ships, in prebuilds/<platform>-<arch>/, which
-// node-gyp-build loads at install time instead of compiling. The addon uses Node-API only, so one
+// lib/load.js loads at install time instead of compiling. The addon uses Node-API only, so one
 // binary per platform serves every Node.js version.
 //   node scripts/prebuild.js [--out DIR] [--no-host] [--add <platform>-<arch>=<file.node>]...
 // Builds this platform's binary with `prebuildify --napi --strip` (tagged with the C library on
@@ -15,7 +15,7 @@ const path = require('path')
 const root = path.join(__dirname, '..')
 const NAME = require('../package.json').name
 
-// Targets other builds may add, and the file name node-gyp-build looks for there.
+// Targets other builds may add, and the file name lib/load.js looks for there.
 const ADDABLE = {
   'win32-x64': `${NAME}.node`,
   'linux-x64': `${NAME}.glibc.node`,
@@ -92,7 +92,7 @@ function buildHost (out) {
   return tuple
 }
 
-// Loads a prebuild for this platform in a fresh process, as node-gyp-build will.
+// Loads a prebuild for this platform in a fresh process, as lib/load.js will.
 function checkLoads (file) {
   const r = spawnSync(process.execPath, ['-e', `
     const b = require(${JSON.stringify(file)})

@@ -1,6 +1,6 @@
 'use strict'
 // prebuild.test.js: a user's `npm install` of the packed package. With a prebuild for this platform
-// it installs on a machine with no compiler (nothing is built: node-gyp-build loads
+// it installs on a machine with no compiler (nothing is built: lib/load.js loads
 // prebuilds/<platform>-<arch>/); with no matching prebuild it falls back to a source build.
 // Slow (a prebuild, two packs, three installs, one compile): not part of `npm test`; run with
 //   npx mocha --no-config --timeout 300000 test/slow/prebuild.test.js   (npm run test:prebuild)
@@ -81,7 +81,7 @@ describe('prebuilds: npm install of the packed package', function () {
     return { app, status: r.status, output: r.stdout + r.stderr }
   }
 
-  // Uses the installed package (CommonJS and ESM) and reports which binary node-gyp-build loaded.
+  // Uses the installed package (CommonJS and ESM) and reports which binary it loaded.
   function use (app, env) {
     const probe = `
       const fs = require('fs')
@@ -91,7 +91,8 @@ describe('prebuilds: npm install of the packed package', function () {
       const at = m.find('prebuilt')
       m.write(Buffer.from('HELLO'))
       m.close()
-      const loaded = require('node-gyp-build').resolve(require('path').dirname(require.resolve('${NAME}/package.json')))
+      const pkg = require('path').dirname(require.resolve('${NAME}/package.json'))
+      const loaded = require(require('path').join(pkg, 'lib', 'load.js')).resolve(pkg)
       import('${NAME}').then((esm) => {
         console.log(JSON.stringify({ at, text: fs.readFileSync('data.txt', 'utf8'), loaded, sameClass: esm.Mmap === mmap.Mmap }))
       })
@@ -135,14 +136,15 @@ describe('prebuilds: npm install of the packed package', function () {
     if (work) fs.rmSync(work, { recursive: true, force: true })
   })
 
-  it('scripts/prebuild.js --add puts a binary built elsewhere (the Windows cross build) where node-gyp-build looks', function () {
+  it('scripts/prebuild.js --add puts a binary built elsewhere (the Windows cross build) where lib/load.js looks', function () {
     const out = path.join(work, 'added')
     const foreign = path.join(work, 'foreign.node')
     fs.writeFileSync(foreign, 'not loaded: only resolved')
     mustRun(process.execPath, [path.join(root, 'scripts', 'prebuild.js'), '--out', out, '--no-host', '--add', `win32-x64=${foreign}`], { env: fullEnv })
-    // node-gyp-build as it runs on Windows x64: it reads the platform from npm_config_platform.
-    const r = mustRun(process.execPath, ['-e', `console.log(require('node-gyp-build').resolve(${JSON.stringify(out)}))`], {
-      cwd: root, env: { ...fullEnv, npm_config_platform: 'win32', npm_config_arch: 'x64', PREBUILDS_ONLY: '1' }
+    // lib/load.js as it resolves on Windows x64.
+    const load = `require(${JSON.stringify(path.join(root, 'lib', 'load.js'))})`
+    const r = mustRun(process.execPath, ['-e', `console.log(${load}.resolve(${JSON.stringify(out)}, { platform: 'win32', arch: 'x64', prebuildsOnly: true }))`], {
+      cwd: root, env: fullEnv
     })
     assert.strictEqual(r.stdout.trim(), path.join(out, 'prebuilds', 'win32-x64', `${NAME}.node`))
   })
@@ -173,8 +175,8 @@ describe('prebuilds: npm install of the packed package', function () {
   it('without a matching prebuild and without a compiler, the install fails (the source build is needed)', function () {
     const r = install('app-no-compiler', withoutMatch.tarball, bareEnv)
     assert.notStrictEqual(r.status, 0, r.output)
-    // node-gyp-build found no prebuild that loads and ran node-gyp, which has nothing to build with.
-    assert.match(r.output, /command sh -c node-gyp-build/)
+    // scripts/install.js found no prebuild that loads and ran node-gyp, which has nothing to build with.
+    assert.match(r.output, /command sh -c node scripts\/install\.js/)
     assert.match(r.output, /gyp ERR!/)
   })
 
