@@ -1,5 +1,6 @@
 'use strict'
-// check-install.js: installs the packed package into a fresh folder, as a user would, and uses it.
+// check-install.js: installs the packed package into a fresh folder, as a user would, and uses it;
+// then installs an unpacked copy of it as a folder (npm install <checkout>), which builds it there.
 //   node scripts/check-install.js
 const { execFileSync } = require('child_process')
 const fs = require('fs')
@@ -19,6 +20,16 @@ try {
   fs.mkdirSync(app)
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
   run(['install', '--no-audit', '--no-fund', path.join(work, tarball)], app)
+  // A folder install: npm links the folder and runs its install script there, without
+  // installing the folder's dependencies (the package needs none). The unpacked tarball is a
+  // checkout with no build in it.
+  const folder = path.join(work, 'folder')
+  fs.mkdirSync(folder)
+  execFileSync('tar', ['-xzf', path.join(work, tarball), '-C', folder])
+  const linked = path.join(work, 'linked')
+  fs.mkdirSync(linked)
+  fs.writeFileSync(path.join(linked, 'package.json'), JSON.stringify({ name: 'linked', version: '1.0.0', private: true }))
+  run(['install', '--no-audit', '--no-fund', path.join(folder, 'package')], linked)
   const probe = `
     const fs = require('fs')
     const mmap = require('mmap-native')
@@ -35,6 +46,7 @@ try {
     })
   `
   process.stdout.write(execFileSync(process.execPath, ['-e', probe], { cwd: app, encoding: 'utf8' }))
+  process.stdout.write(execFileSync(process.execPath, ['-e', probe.replace('(CommonJS and ESM)', 'from a folder install')], { cwd: linked, encoding: 'utf8' }))
 } finally {
   fs.rmSync(work, { recursive: true, force: true })
 }
