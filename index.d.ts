@@ -131,6 +131,7 @@ declare namespace mmap {
     | 'ERR_MMAP_CANCELLED'
     | 'ERR_MMAP_EXTERNAL_BUFFERS'
     | 'ERR_MMAP_NO_BINARY'
+    | 'ERR_MMAP_TRANSFER'
 
   /** An error the module throws for a usage or state problem (TypeError, RangeError or Error). */
   interface MmapError extends Error {

@@ -10,6 +10,6 @@ const binding = process.env.MMAP_NATIVE_ADDON
   ? require(path.resolve(process.env.MMAP_NATIVE_ADDON))
   : load(path.join(__dirname, '..'))
 
-binding.init(systemError)
+binding.init(systemError, require('buffer').constants.MAX_LENGTH)
 
 module.exports = binding

@@ -20,6 +20,41 @@ const isWindows = process.platform === 'win32'
 // (4 GiB on Node 20, 2^53 - 1 later).
 const MAX_VIEW = bufferConstants.MAX_LENGTH
 
+// Every ArrayBuffer over mapped memory the module has handed out.
+const mapped = new WeakSet()
+
+// Node 22 and later let any code move an ArrayBuffer's memory into a new
+// ArrayBuffer (transfer(), transferToFixedLength()). The module could not
+// detach that one when the map is closed or moved, so it would reach
+// unmapped memory: mapped buffers refuse to be transferred. Other buffers
+// are untouched. (structuredClone() and postMessage() copy mapped buffers.)
+function refuseTransfers () {
+  for (const name of ['transfer', 'transferToFixedLength']) {
+    const original = ArrayBuffer.prototype[name]
+    if (typeof original !== 'function' || original.mmapNativeGuard) continue
+    const guarded = {
+      [name] (...args) {
+        if (mapped.has(this)) {
+          throw errors.coded(TypeError, 'ERR_MMAP_TRANSFER',
+            `an ArrayBuffer over mapped memory cannot be transferred (${name}()): copy it, or use the map`)
+        }
+        return original.apply(this, args)
+      }
+    }[name]
+    Object.defineProperty(guarded, 'mmapNativeGuard', { value: true })
+    // eslint-disable-next-line no-extend-native -- replaces an existing method, see above
+    Object.defineProperty(ArrayBuffer.prototype, name, { value: guarded, writable: true, configurable: true, enumerable: false })
+  }
+}
+refuseTransfers()
+
+// A view of [start, start + length) of the map, remembered as mapped memory.
+function mappedView (handle, start, length) {
+  const ab = binding.view(handle, start, length)
+  mapped.add(ab)
+  return ab
+}
+
 // The descriptor in an fd argument: an integer, or an object (a FileHandle)
 // with a numeric fd.
 function toFd (value) {
@@ -204,7 +239,7 @@ class Mmap {
         throw errors.rangeError(`this ${this.#length}-byte map is larger than the longest ArrayBuffer ` +
           `this Node.js allows (${MAX_VIEW} bytes); use subarray() windows instead`)
       } else {
-        this.#buffer = binding.view(handle, 0, this.#length)
+        this.#buffer = mappedView(handle, 0, this.#length)
       }
     }
     return this.#buffer
@@ -225,7 +260,7 @@ class Mmap {
         `allows (${MAX_VIEW} bytes)`)
     }
     if (size === 0) return Buffer.alloc(0)
-    return Buffer.from(binding.view(handle, start, size))
+    return Buffer.from(mappedView(handle, start, size))
   }
 
   get (index) {

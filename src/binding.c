@@ -23,7 +23,22 @@ typedef struct mm_handle_s {
 // Per-environment state (the addon loads in any number of worker threads).
 typedef struct mm_instance_s {
   napi_ref make_error; // JS function (errno, syscall) -> Error shaped like node:fs errors
+  size_t
+      max_buffer; // the longest Buffer or ArrayBuffer this Node makes (buffer.constants.MAX_LENGTH)
 } mm_instance_t;
+
+// The finalizer hint of an external ArrayBuffer or Buffer the module makes.
+// Node may run the finalizer inside napi_create_external_* when that call
+// fails; while the record says MM_EXT_CREATING the finalizer only notes it,
+// and the caller, which sees the failure, does the cleanup once.
+enum { MM_EXT_CREATING, MM_EXT_LIVE, MM_EXT_DROPPED };
+
+typedef struct mm_external_s {
+  int state;
+  struct mm_handle_s *h; // a view: the map it keeps alive
+  void *base;            // a copy: its huge-page block
+  size_t size;
+} mm_external_t;
 
 static const napi_type_tag mm_handle_tag = {0x6d6d61702d6e6174ULL, 0x6976652d68616e64ULL};
 
@@ -157,8 +172,16 @@ mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) 
     case napi_biguint64_array:
       width = 8;
       break;
-    default:
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
       width = 1;
+      break;
+    default:
+      // An element type this header does not know (Float16Array on newer
+      // Node): its byte length cannot be told here.
+      mm_napi_throw_type(env, "expected a TypedArray of a known element type");
+      return false;
     }
     n = elements * width;
   } else if (napi_is_dataview(env, v, &is_dataview) == napi_ok && is_dataview) {
@@ -294,7 +317,24 @@ mm_handle_finalize(napi_env env, void *data, void *hint) {
 
 static void
 mm_view_finalize(napi_env env, void *data, void *hint) {
-  mm_handle_release(env, hint);
+  mm_external_t *ext = hint;
+  if (ext->state == MM_EXT_CREATING) {
+    ext->state = MM_EXT_DROPPED;
+    return;
+  }
+  mm_handle_release(env, ext->h);
+  free(ext);
+}
+
+// The longest external buffer this Node makes; 0 when unknown (then the
+// conservative 4 GiB of Node 20).
+static size_t
+mm_napi_max_buffer(napi_env env) {
+  mm_instance_t *inst = NULL;
+  if (napi_get_instance_data(env, (void **)&inst) == napi_ok && inst != NULL &&
+      inst->max_buffer > 0)
+    return inst->max_buffer;
+  return (size_t)1 << 32;
 }
 
 // Bindings ------------------------------------------------------------------
@@ -302,17 +342,20 @@ mm_view_finalize(napi_env env, void *data, void *hint) {
 // init(makeError): stores the factory that shapes OS errors.
 static napi_value
 mm_napi_init(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_valuetype type;
+  size_t max_buffer;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function)
-    return mm_napi_throw_type(env, "expected a function");
+  if (argc < 2 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function)
+    return mm_napi_throw_type(env, "expected a function and a length");
+  if (!mm_napi_size(env, argv[1], &max_buffer)) return NULL;
   mm_instance_t *inst = NULL;
   MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
   if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
   if (inst->make_error != NULL) napi_delete_reference(env, inst->make_error);
   inst->make_error = NULL;
+  inst->max_buffer = max_buffer;
   MM_NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &inst->make_error));
   return NULL;
 }
@@ -347,16 +390,19 @@ mm_napi_map(napi_env env, napi_callback_info info) {
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) return mm_napi_throw_type(env, "map() takes 7 arguments");
   int32_t fd, access, flags, prot;
-  size_t length, offset;
+  size_t length;
   bool keep_fd;
+  int64_t offset;
   if (!mm_napi_int32(env, argv[0], &fd) || !mm_napi_size(env, argv[1], &length) ||
-      !mm_napi_size(env, argv[2], &offset) || !mm_napi_int32(env, argv[3], &access) ||
+      !mm_napi_int64(env, argv[2], &offset) || !mm_napi_int32(env, argv[3], &access) ||
       !mm_napi_int32(env, argv[4], &flags) || !mm_napi_int32(env, argv[5], &prot))
     return NULL;
   if (napi_get_value_bool(env, argv[6], &keep_fd) != napi_ok)
     return mm_napi_throw_type(env, "expected a boolean");
   if (access < MM_ACCESS_DEFAULT || access > MM_ACCESS_COPY)
     return mm_napi_throw_range(env, "access out of range");
+  // A file offset is 64-bit even where size_t is not.
+  if (offset < 0) return mm_napi_throw_range(env, "expected a non-negative offset");
 
   // The tag name, whole: a fixed buffer would cut long names short and make
   // two names that differ only past its end one mapping.
@@ -388,7 +434,7 @@ mm_napi_map(napi_env env, napi_callback_info info) {
   }
   mm_options_t opts = {
       .fd = fd_handle,
-      .offset = offset,
+      .offset = (uint64_t)offset,
       .length = length,
       .access = access,
       .flags = flags,
@@ -443,6 +489,8 @@ mm_napi_view(napi_env env, napi_callback_info info) {
     return NULL;
   if (length == 0 || !mm_range_ok(start, length, h->map.length))
     return mm_napi_throw_range(env, "view outside the map");
+  if (length > mm_napi_max_buffer(env))
+    return mm_napi_throw_range(env, "a view longer than the longest ArrayBuffer this Node makes");
   if (h->view_count == h->view_capacity) {
     mm_handle_prune_views(env, h);
     if (h->view_count == h->view_capacity) {
@@ -453,16 +501,22 @@ mm_napi_view(napi_env env, napi_callback_info info) {
       h->view_capacity = capacity;
     }
   }
-  napi_status status =
-      napi_create_external_arraybuffer(env, h->map.data + start, length, mm_view_finalize, h, &ab);
-  if (status == napi_no_external_buffers_allowed)
-    return mm_napi_throw_code(env, "ERR_MMAP_EXTERNAL_BUFFERS",
-                              "this runtime does not allow external buffers, so zero-copy views "
-                              "are unavailable; the other methods keep working");
+  mm_external_t *ext = calloc(1, sizeof(*ext));
+  if (ext == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  ext->state = MM_EXT_CREATING;
+  ext->h = h;
+  napi_status status = napi_create_external_arraybuffer(env, h->map.data + start, length,
+                                                        mm_view_finalize, ext, &ab);
   if (status != napi_ok) {
+    free(ext);
+    if (status == napi_no_external_buffers_allowed)
+      return mm_napi_throw_code(env, "ERR_MMAP_EXTERNAL_BUFFERS",
+                                "this runtime does not allow external buffers, so zero-copy views "
+                                "are unavailable; the other methods keep working");
     mm_napi_rethrow(env);
     return NULL;
   }
+  ext->state = MM_EXT_LIVE;
   h->refs++;
   MM_NAPI_CALL(env, napi_create_reference(env, ab, 0, &h->views[h->view_count]));
   h->view_count++;
@@ -543,14 +597,13 @@ mm_napi_new_buffer(napi_env env, size_t length, uint8_t **data) {
 // mm_napi_copy_out).
 #define MM_BIG_COPY ((size_t)8 << 20)
 
-typedef struct mm_big_block_s {
-  void *base;
-  size_t size;
-} mm_big_block_t;
-
 static void
 mm_big_block_finalize(napi_env env, void *data, void *hint) {
-  mm_big_block_t *block = hint;
+  mm_external_t *block = hint;
+  if (block->state == MM_EXT_CREATING) {
+    block->state = MM_EXT_DROPPED;
+    return;
+  }
   int64_t ignored;
   napi_adjust_external_memory(env, -(int64_t)block->size, &ignored);
   mm_big_free(block->base, block->size);
@@ -565,11 +618,14 @@ static napi_value
 mm_napi_copy_out(napi_env env, const uint8_t *src, size_t length) {
   napi_value buf;
   uint8_t *dst;
+  if (length > mm_napi_max_buffer(env))
+    return mm_napi_throw_range(env, "a copy longer than the longest Buffer this Node makes");
   if (length >= MM_BIG_COPY) {
     size_t page = mm_page_size();
     size_t lead = (uintptr_t)src % page;
-    mm_big_block_t *block = malloc(sizeof(*block));
+    mm_external_t *block = calloc(1, sizeof(*block));
     if (block != NULL && length <= SIZE_MAX - page - lead) {
+      block->state = MM_EXT_CREATING;
       block->size = lead + length;
       block->base = mm_big_alloc(block->size);
       if (block->base != NULL) {
@@ -577,6 +633,7 @@ mm_napi_copy_out(napi_env env, const uint8_t *src, size_t length) {
         memcpy(dst, src, length);
         if (napi_create_external_buffer(env, length, dst, mm_big_block_finalize, block, &buf) ==
             napi_ok) {
+          block->state = MM_EXT_LIVE;
           int64_t ignored;
           // The garbage collector cannot see this memory otherwise.
           napi_adjust_external_memory(env, (int64_t)block->size, &ignored);

@@ -256,8 +256,11 @@ mm__os_mode(const mm_map_t *m, int *flags, int *prot) {
   *flags = m->flags;
   *prot = m->prot | PROT_READ;
   if (m->anonymous) *flags |= MAP_ANONYMOUS;
+  // Any type given (MAP_SHARED, MAP_PRIVATE, or Linux's MAP_SHARED_VALIDATE,
+  // which is both bits) becomes MAP_PRIVATE; none at all is left for mmap()
+  // to refuse, as Python's flags=0 is.
   int type = *flags & (MAP_SHARED | MAP_PRIVATE);
-  if (m->access == MM_ACCESS_READ && (type == MAP_SHARED || type == MAP_PRIVATE)) {
+  if (m->access == MM_ACCESS_READ && type != 0) {
     *flags = (*flags & ~(MAP_SHARED | MAP_PRIVATE)) | MAP_PRIVATE | MM_MAP_NORESERVE;
     *prot |= PROT_WRITE;
   }
@@ -384,6 +387,8 @@ mm__guard_chain(int sig, siginfo_t *info, void *context) {
     mm__guard_previous.sa_handler(sig);
     return;
   }
+  // A SIGBUS sent by kill() that the program ignored stays ignored.
+  if (mm__guard_previous.sa_handler == SIG_IGN && (info == NULL || info->si_code <= 0)) return;
   // The default action (also for SIG_IGN, which cannot skip a real fault):
   // reset it; returning re-runs the faulting access, or delivers a pending
   // kill(), and the process ends by SIGBUS as it would have without us.
@@ -398,8 +403,10 @@ mm__guard_chain(int sig, siginfo_t *info, void *context) {
 static void
 mm__guard_handler(int sig, siginfo_t *info, void *context) {
   int saved_errno = errno;
-  // Only faults the hardware reported (si_code > 0) have a meaningful address.
-  if (info != NULL && info->si_code > 0) {
+  // Only a fault on a page with nothing behind it (BUS_ADRERR: past the end
+  // of the file; BUS_OBJERR: the file system could not supply it) is ours to
+  // absorb; machine-check errors and signals sent by kill() are not.
+  if (info != NULL && (info->si_code == BUS_ADRERR || info->si_code == BUS_OBJERR)) {
     uintptr_t addr = (uintptr_t)info->si_addr;
     size_t page = mm__page();
     for (mm_guard_block_t *b = &mm__guard_first; b != NULL;
@@ -554,7 +561,7 @@ mm__needs_copy(const mm_map_t *m) {
 // leaves m untouched on failure. On success the old region is gone.
 static int
 mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
-  void *p;
+  void *p = NULL;
   if (m->os_base == NULL) {
     int rc = mm__map_region(m, m->fd, os_length, &p, err);
     if (rc < 0) return rc;
@@ -568,10 +575,14 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
   // kernel's bug 8691, CPython gh-138204). Those take the copying path.
   if (!(m->anonymous && (m->flags & MAP_SHARED))) {
     p = mremap(m->os_base, m->os_length, os_length, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED) return mm__fail(err, "mremap", -errno);
-    m->os_base = p;
-    m->os_length = os_length;
-    return 0;
+    if (p != MAP_FAILED) {
+      m->os_base = p;
+      m->os_length = os_length;
+      return 0;
+    }
+    // EFAULT: the range is no longer one mapping (the fault guard put zero
+    // pages in it); the copying path below still works.
+    if (errno != EFAULT) return mm__fail(err, "mremap", -errno);
   }
 #endif
   // Map a new region, carry the bytes over where the new region cannot show
