@@ -5,7 +5,7 @@ const path = require('path')
 const { execFileSync } = require('child_process')
 const { pathToFileURL } = require('url')
 const mmap = require('..')
-const { root, runChild } = require('./helpers')
+const { root, runChild, skip } = require('./helpers')
 
 const isLinux = process.platform === 'linux'
 
@@ -51,15 +51,8 @@ const OTHER_PLATFORMS = [
 
 const platformNames = (obj) => Object.keys(obj).filter((k) => /^(MAP|PROT|MADV)_/.test(k)).sort()
 
-// Marks the running test skipped, with the reason in its title.
-function skipBecause (ctx, reason) {
-  const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
-  test.title += ` (skipped: ${reason})`
-  ctx.skip()
-}
-
 function linuxOnly (ctx) {
-  if (!isLinux) skipBecause(ctx, 'these are the Linux values')
+  if (!isLinux) skip(ctx, 'these are the Linux values')
 }
 
 describe('constants: portable', function () {
@@ -101,7 +94,7 @@ describe('constants: portable', function () {
 describe('constants: Linux', function () {
   beforeEach(function () {
     linuxOnly(this)
-    if (process.arch !== 'x64') skipBecause(this, 'these are the x86-64 values')
+    if (process.arch !== 'x64') skip(this, 'these are the x86-64 values')
   })
 
   for (const [name, value] of Object.entries(LINUX_X64)) {

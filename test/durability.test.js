@@ -9,7 +9,8 @@ const readline = require('readline')
 const util = require('util')
 const { spawn, spawnSync } = require('child_process')
 const mmap = require('..')
-const { root, tempDir, tempFile, captureThrow } = require('./helpers')
+const helpers = require('./helpers')
+const { root, tempDir, tempFile, captureThrow } = helpers
 const writer = require('./fixtures/reliability-writer')
 
 const { Mmap, PAGESIZE, MAP_PRIVATE } = mmap
@@ -17,11 +18,8 @@ const isWindows = process.platform === 'win32'
 const isLinux = process.platform === 'linux'
 const fixture = (name) => path.join(__dirname, 'fixtures', name)
 
-function pattern (size, salt = 0) {
-  const buf = Buffer.alloc(size)
-  for (let i = 0; i < size; i++) buf[i] = (i * 7 + salt) % 251
-  return buf
-}
+// Byte i is (i * 7 + salt) % 251, salt 0 unless given.
+const pattern = (size, salt = 0) => helpers.pattern(size, salt)
 
 // A child node process that talks in lines: next() resolves with the next
 // line of its stdout; exited resolves with { code, signal, stderr }.

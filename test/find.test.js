@@ -13,36 +13,13 @@ const GiB = 2 ** 30
 const BEST_KERNEL = binding.searchKernel(0)
 const KERNELS = [[1, 'scalar'], [2, 'SSE2'], [3, 'AVX2']].filter(([level]) => level <= BEST_KERNEL)
 
-// Skips the running test, saying why in its title.
-function skip (ctx, reason) {
-  ctx.test.title += ` (skipped: ${reason})`
-  ctx.skip()
-}
-
-let cleanups = []
-function cleanup () {
-  for (const fn of cleanups.reverse()) fn()
-  cleanups = []
-}
+const { skip } = helpers
+const res = helpers.resources()
+const { files, track, cleanup, anonymous } = res
 
 // A shared map of a temp file holding `contents`.
 function mapOf (contents, options) {
-  const file = helpers.tempFile(contents)
-  const fd = fs.openSync(file, 'r+')
-  let m
-  try {
-    m = new Mmap(fd, 0, options)
-  } finally {
-    fs.closeSync(fd)
-  }
-  cleanups.push(() => { m.close(); helpers.removeFile(file) })
-  return m
-}
-
-function anonymous (length) {
-  const m = new Mmap(-1, length)
-  cleanups.push(() => m.close())
-  return m
+  return res.mapFile(contents, 0, options).m
 }
 
 // The reference: CPython's bytes.find/rfind/count over bigint bounds (null:
@@ -380,7 +357,8 @@ describe('find, rfind and count past 2 GiB and 4 GiB', function () {
     } finally {
       fs.closeSync(fd)
     }
-    cleanups.push(() => { m.close(); helpers.removeFile(file) })
+    track(m)
+    files.push(file)
     assert.strictEqual(m.length, SIZE)
     const [a, b, c, d] = AT
     // Around 2 GiB.
@@ -522,9 +500,7 @@ describe('find, rfind and count never read outside [start, end)', function () {
     const data = Buffer.alloc(pages * PAGESIZE, 'x')
     data.write('abc', PAGESIZE - 3, 'latin1')
     if (pages > 1) data.write('defgh', PAGESIZE, 'latin1')
-    const file = helpers.tempFile(data)
-    cleanups.push(() => helpers.removeFile(file))
-    return file
+    return res.file(data)
   }
 
   // One line per kernel: its level, the needle count, then the hits.

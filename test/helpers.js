@@ -1,11 +1,16 @@
 'use strict'
-// helpers.js: shared test utilities: temp files, sparse files, child-process probes.
+// helpers.js: shared test utilities: temp files, sparse files, child-process probes, the maps and
+// files a test makes, skips with a reason, descriptor and errno lookups.
+const assert = require('assert')
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
+const util = require('util')
 const { spawnSync } = require('child_process')
 
 const root = path.join(__dirname, '..')
+const isWindows = process.platform === 'win32'
+const isLinux = process.platform === 'linux'
 let dir = null
 
 // A temp folder for this test process, removed when it exits.
@@ -64,6 +69,16 @@ function runChild (code, { args = [], env = {}, timeout = 120000 } = {}) {
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
 }
 
+// Runs `code` in a child (runChild, with its options) and returns the JSON of the last line it
+// printed; fails unless the child exited with status 0.
+function runChildJson (code, options) {
+  const r = runChild(code, options)
+  assert.strictEqual(r.status, 0,
+    `child exited with status ${r.status} (signal ${r.signal})\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`)
+  const lines = r.stdout.trim().split('\n')
+  return JSON.parse(lines[lines.length - 1])
+}
+
 // The error fn throws (fails when it does not throw).
 function captureThrow (fn) {
   try {
@@ -74,4 +89,174 @@ function captureThrow (fn) {
   throw new Error('expected the call to throw')
 }
 
-module.exports = { root, tempDir, tempFile, sparseFile, removeFile, runChild, captureThrow }
+// The error fn throws, which must have this code and exactly this constructor.
+function assertCode (fn, Ctor, code) {
+  const err = captureThrow(fn)
+  assert.strictEqual(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`)
+  assert.strictEqual(err.constructor, Ctor, `expected a ${Ctor.name}, got ${err.constructor.name}`)
+  return err
+}
+
+// Skips the running test, saying why in its title (mocha's skip() takes none). From a
+// beforeEach hook it is the test the hook runs for.
+function skip (ctx, reason) {
+  const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
+  test.title += ` (skipped: ${reason})`
+  ctx.skip()
+}
+
+// Skips a test of something Windows does not have, with the reason.
+function posixOnly (ctx, reason) {
+  if (isWindows) skip(ctx, `POSIX only: ${reason}`)
+}
+
+// Skips a test that counts mappings and descriptors in /proc (Linux only). Windows:
+// windows.test.js checks the release through the file becoming deletable.
+function needsProc (ctx) {
+  if (!isLinux) skip(ctx, 'needs /proc/self/maps and /proc/self/fd (Linux)')
+}
+
+// The maps, descriptors and temp files a test makes, given back by cleanup() (in afterEach):
+// the maps are closed, then the descriptors, then the files removed. Tests may also push onto
+// maps, fds and files themselves. ignoreClosedFds: a descriptor already closed is no error.
+// The package is required only when a map is made: test/slow/ takes nothing but root from here.
+function resources ({ ignoreClosedFds = false } = {}) {
+  const maps = []
+  const fds = []
+  const files = []
+
+  function track (m) {
+    maps.push(m)
+    return m
+  }
+
+  // A new temp file holding `contents` (as tempFile), removed by cleanup().
+  function file (contents) {
+    const f = tempFile(contents)
+    files.push(f)
+    return f
+  }
+
+  // A descriptor of file f, closed by cleanup() unless closeFd() closes it first.
+  function openFd (f, flags = 'r+') {
+    const fd = fs.openSync(f, flags)
+    fds.push(fd)
+    return fd
+  }
+
+  function closeFd (fd) {
+    fs.closeSync(fd)
+    for (let i = fds.length - 1; i >= 0; i--) if (fds[i] === fd) fds.splice(i, 1)
+  }
+
+  // A map of a new temp file holding `contents`, made through a descriptor opened with `flags`
+  // and closed at once (the map keeps its own duplicate); returns { m, file }.
+  function mapFile (contents, length = 0, options, flags = 'r+') {
+    const f = file(contents)
+    const fd = fs.openSync(f, flags)
+    try {
+      const { Mmap } = require('..')
+      return { m: track(new Mmap(fd, length, options)), file: f }
+    } finally {
+      fs.closeSync(fd)
+    }
+  }
+
+  function anonymous (length, options) {
+    const { Mmap } = require('..')
+    return track(new Mmap(-1, length, options))
+  }
+
+  function cleanup () {
+    for (const m of maps) m.close()
+    for (const fd of fds) {
+      if (!ignoreClosedFds) {
+        fs.closeSync(fd)
+        continue
+      }
+      try {
+        fs.closeSync(fd)
+      } catch {}
+    }
+    for (const f of files) removeFile(f)
+    maps.length = 0
+    fds.length = 0
+    files.length = 0
+  }
+
+  return { maps, fds, files, track, file, openFd, closeFd, mapFile, anonymous, cleanup }
+}
+
+// Bytes that differ from their neighbours across page boundaries, so a map shifted by any
+// amount shows different bytes: byte i is (i * 7 + salt) % 251.
+function pattern (size, salt = 3) {
+  const buf = Buffer.alloc(size)
+  for (let i = 0; i < size; i++) buf[i] = (i * 7 + salt) % 251
+  return buf
+}
+
+// A small deterministic generator (mulberry32): numbers in [0, 1), the same for the same seed.
+function random (seed) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// The errno node:fs reports for a code name: -errno on POSIX, libuv's own
+// numbers on Windows.
+function errnoOf (code) {
+  if (!isWindows) return -os.constants.errno[code]
+  for (const [errno, [name]] of util.getSystemErrorMap()) if (name === code) return errno
+  throw new Error(`no errno named ${code}`)
+}
+
+// The open descriptors of this process (without the one readdir itself used).
+function openFds () {
+  return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
+    try {
+      fs.fstatSync(fd)
+      return true
+    } catch {
+      return false
+    }
+  }).sort((a, b) => a - b)
+}
+
+// The descriptors opened since the list `before` was taken. Only new ones
+// count: a finalizer of another test's unreachable map may close one meanwhile.
+function newFds (before) {
+  return openFds().filter((fd) => !before.includes(fd))
+}
+
+// The open flags of descriptor fd, from /proc/self/fdinfo.
+function fdFlags (fd) {
+  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+  return parseInt(/^flags:\s*([0-7]+)/m.exec(info)[1], 8)
+}
+
+module.exports = {
+  root,
+  tempDir,
+  tempFile,
+  sparseFile,
+  removeFile,
+  runChild,
+  runChildJson,
+  captureThrow,
+  assertCode,
+  skip,
+  posixOnly,
+  needsProc,
+  resources,
+  pattern,
+  random,
+  errnoOf,
+  openFds,
+  newFds,
+  fdFlags
+}

@@ -2,7 +2,7 @@
 // leaks.test.js: many maps, resizes, flushes, views and failed maps leave no mappings and no
 // descriptors behind (counted in /proc/self/maps and /proc/self/fd of a child process).
 const assert = require('assert')
-const { tempFile, sparseFile, removeFile, runChild } = require('./helpers')
+const { tempFile, sparseFile, removeFile, runChildJson, needsProc } = require('./helpers')
 
 // The slack allowed for mappings and descriptors the runtime itself makes.
 const SLACK = 5
@@ -18,11 +18,7 @@ function snapshot (file) {
 `
 
 function probe (code) {
-  const r = runChild(PRELUDE + code)
-  assert.strictEqual(r.status, 0,
-    `child exited with status ${r.status} (signal ${r.signal})\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`)
-  const lines = r.stdout.trim().split('\n')
-  return JSON.parse(lines[lines.length - 1])
+  return runChildJson(PRELUDE + code)
 }
 
 // Asserts that `after` holds no more mappings and descriptors than `before`
@@ -38,12 +34,8 @@ function assertNoGrowth ({ before, after }) {
 
 describe('leaks', function () {
   beforeEach(function () {
-    if (process.platform !== 'linux') {
-      // The reason goes in the title (mocha's skip() takes none). Windows:
-      // windows.test.js checks that dropped maps release their file.
-      this.currentTest.title += ' (skipped: needs /proc/self/maps and /proc/self/fd (Linux))'
-      this.skip()
-    }
+    // Windows: windows.test.js checks that dropped maps release their file.
+    needsProc(this)
   })
 
   it('20,000 maps closed or dropped leave no mappings nor descriptors behind', function () {

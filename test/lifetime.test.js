@@ -4,10 +4,9 @@
 const assert = require('assert')
 const fs = require('fs')
 const mmap = require('..')
-const { tempFile, sparseFile, removeFile: helpersRemove, runChild } = require('./helpers')
+const { tempFile, sparseFile, removeFile: helpersRemove, runChildJson, skip, needsProc } = require('./helpers')
 
 const { Mmap } = mmap
-const isLinux = process.platform === 'linux'
 
 // Shared by every child: the package and the helpers of fixtures/lifetime-probe.js
 // (a GC that lets finalizers run, counters over /proc, run()).
@@ -21,19 +20,7 @@ const { collect, mapsOf, sharedAnonMaps, fdsOf, fdCount, run } = require(MMAP + 
 // Runs `code` (which calls run(async () => result)) in a child process and
 // returns the result it printed; fails unless the child exited with status 0.
 function probe (code) {
-  const r = runChild(PRELUDE + code)
-  assert.strictEqual(r.status, 0,
-    `child exited with status ${r.status} (signal ${r.signal})\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`)
-  const lines = r.stdout.trim().split('\n')
-  return JSON.parse(lines[lines.length - 1])
-}
-
-function needsProc (ctx) {
-  if (isLinux) return
-  // The reason goes in the title (mocha's skip() takes none). Windows:
-  // windows.test.js checks the release through the file becoming deletable.
-  ctx.test.title += ' (skipped: needs /proc/self/maps and /proc/self/fd (Linux))'
-  ctx.skip()
+  return runChildJson(PRELUDE + code)
 }
 
 // A file of `size` bytes whose byte i is i % 251.
@@ -464,8 +451,7 @@ describe('read-only maps and their views', function () {
   it('writing through a view of a PROT_READ map reaches neither the file nor other maps', function () {
     if (mmap.PROT_READ === undefined) {
       // Windows: the ACCESS_READ tests here are the same check.
-      this.test.title += ' (skipped: no PROT_READ on this platform)'
-      this.skip()
+      skip(this, 'no PROT_READ on this platform')
     }
     const file = tempFile(Buffer.alloc(8192, 0x41))
     const r = readOnlyProbe(file, 'new Mmap(fd, 0, { prot: mmap.PROT_READ })')
@@ -475,8 +461,7 @@ describe('read-only maps and their views', function () {
   it('writing through a view of a MAP_PRIVATE PROT_READ map reaches neither the file nor other maps', function () {
     if (mmap.PROT_READ === undefined) {
       // Windows: the ACCESS_READ tests here are the same check.
-      this.test.title += ' (skipped: no PROT_READ on this platform)'
-      this.skip()
+      skip(this, 'no PROT_READ on this platform')
     }
     const file = tempFile(Buffer.alloc(8192, 0x41))
     const r = readOnlyProbe(file, 'new Mmap(fd, 0, { prot: mmap.PROT_READ, flags: mmap.MAP_PRIVATE })')

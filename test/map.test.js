@@ -2,11 +2,13 @@
 // map.test.js: new Mmap(fd, length, options): every option, Python's validation order, any offset, 6 GiB maps.
 const assert = require('assert')
 const fs = require('fs')
-const os = require('os')
 const util = require('util')
 const { constants: bufferConstants } = require('buffer')
 const mmap = require('..')
-const { tempFile, sparseFile, removeFile, runChild, captureThrow } = require('./helpers')
+const {
+  tempFile, sparseFile, removeFile, runChild, captureThrow, skip, posixOnly, resources,
+  pattern, errnoOf, openFds, newFds, fdFlags
+} = require('./helpers')
 
 const { Mmap } = mmap
 const {
@@ -17,94 +19,21 @@ const GiB = 2 ** 30
 const MAX_VIEW = bufferConstants.MAX_LENGTH
 const isWindows = process.platform === 'win32'
 
-// The errno node:fs reports for a code name: -errno on POSIX, libuv's own
-// numbers on Windows.
-function errnoOf (code) {
-  if (!isWindows) return -os.constants.errno[code]
-  for (const [errno, [name]] of util.getSystemErrorMap()) if (name === code) return errno
-  throw new Error(`no errno named ${code}`)
-}
-
-// Bytes that differ from their neighbours across page boundaries, so a map
-// shifted by any amount shows different bytes.
-function pattern (size) {
-  const buf = Buffer.alloc(size)
-  for (let i = 0; i < size; i++) buf[i] = (i * 7 + 3) % 251
-  return buf
-}
-
-// The open descriptors of this process (without the one readdir itself used).
-function openFds () {
-  return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
-    try {
-      fs.fstatSync(fd)
-      return true
-    } catch {
-      return false
-    }
-  }).sort((a, b) => a - b)
-}
-
-// The descriptors opened since the list `before` was taken. Only new ones
-// count: a finalizer of another test's unreachable map may close one meanwhile.
-function newFds (before) {
-  return openFds().filter((fd) => !before.includes(fd))
-}
-
-// The open flags of descriptor fd, from /proc/self/fdinfo.
-function fdFlags (fd) {
-  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
-  return parseInt(/^flags:\s*([0-7]+)/m.exec(info)[1], 8)
-}
-
 function readAt (fd, position, length) {
   const buf = Buffer.alloc(length)
   assert.strictEqual(fs.readSync(fd, buf, 0, length, position), length)
   return buf
 }
 
-// Marks the running test skipped, with the reason in its title.
-function skipBecause (ctx, reason) {
-  const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
-  test.title += ` (skipped: ${reason})`
-  ctx.skip()
-}
-
-// Skips a test of something Windows does not have, with the reason.
-function posixOnly (ctx, reason) {
-  if (isWindows) skipBecause(ctx, `POSIX only: ${reason}`)
-}
-
-let files = []
-let fds = []
-let maps = []
+// The maps, descriptors and files a test made, given back by cleanup() (each describe's
+// afterEach); a descriptor a test closed itself is no error.
+const res = resources({ ignoreClosedFds: true })
+const { files, fds, track, cleanup } = res
 
 // A temp file holding contents, opened with flags; cleaned up in afterEach.
 function fileWith (contents, flags = 'r+') {
-  const file = tempFile(contents)
-  files.push(file)
-  const fd = fs.openSync(file, flags)
-  fds.push(fd)
-  return { file, fd }
-}
-
-function track (m) {
-  maps.push(m)
-  return m
-}
-
-// Closes the maps and descriptors a test made and removes its files (each describe's afterEach).
-function cleanup () {
-  for (const m of maps) m.close()
-  for (const fd of fds) {
-    try {
-      fs.closeSync(fd)
-    } catch {}
-  }
-  for (const file of files) removeFile(file)
-  maps = []
-  fds = []
-  files = []
+  const file = res.file(contents)
+  return { file, fd: res.openFd(file, flags) }
 }
 
 describe('new Mmap(): file maps', function () {
@@ -949,7 +878,7 @@ describe('new Mmap(): maps past 4 GiB', function () {
   })
 
   beforeEach(function () {
-    if (big === null) skipBecause(this, 'the filesystem will not make a 6 GiB sparse file')
+    if (big === null) skip(this, 'the filesystem will not make a 6 GiB sparse file')
   })
 
   it('maps a 6 GiB file whole with length 0', function () {

@@ -6,26 +6,14 @@ const assert = require('assert')
 const fs = require('fs')
 const fc = require('fast-check')
 const mmap = require('..')
-const { tempFile } = require('./helpers')
+const { tempFile, random } = require('./helpers')
 
 const { Mmap, PAGESIZE: P, ACCESS_WRITE, ACCESS_COPY, MAP_PRIVATE } = mmap
 const MAX_FILE = 3 * P + 100
 
-// A small deterministic generator (mulberry32), so that a seed stands for
-// a whole buffer in a counterexample.
-function random (seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 // Bytes drawn mostly from a small alphabet, so that find(), count() and
-// readline() have something to find.
+// readline() have something to find; random() is deterministic, so that a seed
+// stands for a whole buffer in a counterexample.
 function bytesFrom (seed, length) {
   const next = random(seed)
   const alphabet = [0x61, 0x61, 0x62, 0x0a, 0x00]

@@ -8,30 +8,13 @@ const helpers = require('./helpers')
 const GiB = 2 ** 30
 const ORIGINAL = Buffer.from('abcdefghijklmnop')
 
-// Skips the running test, saying why in its title.
-function skip (ctx, reason) {
-  ctx.test.title += ` (skipped: ${reason})`
-  ctx.skip()
-}
+const { skip } = helpers
+const res = helpers.resources()
+const { files, track, cleanup } = res
 
-let cleanups = []
-function cleanup () {
-  for (const fn of cleanups.reverse()) fn()
-  cleanups = []
-}
-
-// A map of a temp file holding `contents`.
+// A map of a temp file holding `contents`: { m, file }.
 function mapOf (contents, options) {
-  const file = helpers.tempFile(contents)
-  const fd = fs.openSync(file, 'r+')
-  let m
-  try {
-    m = new Mmap(fd, 0, options)
-  } finally {
-    fs.closeSync(fd)
-  }
-  cleanups.push(() => { m.close(); helpers.removeFile(file) })
-  return { m, file }
+  return res.mapFile(contents, 0, options)
 }
 
 // The reference: Python's bounds check, then Buffer.copyWithin (memmove).
@@ -195,7 +178,8 @@ describe('move past 4 GiB', function () {
     } finally {
       fs.closeSync(fd)
     }
-    cleanups.push(() => { m.close(); helpers.removeFile(file) })
+    track(m)
+    files.push(file)
     const read = (at, n) => {
       const buf = Buffer.alloc(n)
       const rfd = fs.openSync(file, 'r')

@@ -2,84 +2,30 @@
 // open.test.js: mmap.open(path, options): access modes, length/offset, create/size, path types, descriptor ownership.
 const assert = require('assert')
 const fs = require('fs')
-const os = require('os')
 const path = require('path')
 const { pathToFileURL } = require('url')
 const mmap = require('..')
-const { tempDir, tempFile, removeFile, captureThrow } = require('./helpers')
+const {
+  tempDir, captureThrow, posixOnly, resources, pattern, errnoOf, openFds, newFds, fdFlags
+} = require('./helpers')
 
 const { ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY, PAGESIZE, MAP_PRIVATE, PROT_READ } = mmap
 const isWindows = process.platform === 'win32'
 
-// Skips a test of something Windows does not have, with the reason in its title.
-function posixOnly (ctx, reason) {
-  if (!isWindows) return
-  const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
-  test.title += ` (skipped: POSIX only: ${reason})`
-  ctx.skip()
-}
-
-// The errno node:fs reports for a code name: -errno on POSIX, libuv's own
-// numbers on Windows.
-function errnoOf (code) {
-  if (!isWindows) return -os.constants.errno[code]
-  for (const [errno, [name]] of require('util').getSystemErrorMap()) if (name === code) return errno
-  throw new Error(`no errno named ${code}`)
-}
-
-function pattern (size) {
-  const buf = Buffer.alloc(size)
-  for (let i = 0; i < size; i++) buf[i] = (i * 7 + 3) % 251
-  return buf
-}
-
-// The open descriptors of this process (without the one readdir itself used).
-function openFds () {
-  return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
-    try {
-      fs.fstatSync(fd)
-      return true
-    } catch {
-      return false
-    }
-  }).sort((a, b) => a - b)
-}
-
-// The descriptors opened since the list `before` was taken. Only new ones
-// count: a finalizer of another test's unreachable map may close one meanwhile.
-function newFds (before) {
-  return openFds().filter((fd) => !before.includes(fd))
-}
-
 // The access-mode bits of the open flags (Linux's O_ACCMODE; node:fs does not export it).
 const O_ACCMODE = 3
 
-// The open flags of descriptor fd, from /proc/self/fdinfo.
-function fdFlags (fd) {
-  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
-  return parseInt(/^flags:\s*([0-7]+)/m.exec(info)[1], 8)
-}
-
-let files = []
-let maps = []
+// The maps and files a test made, given back by cleanup() (each describe's afterEach).
+const res = resources()
+const { files, track, cleanup } = res
+const fileWith = res.file
 let counter = 0
-
-function fileWith (contents) {
-  const file = tempFile(contents)
-  files.push(file)
-  return file
-}
 
 // A path in the temp folder that does not exist yet (removed in afterEach).
 function missingPath () {
   const file = path.join(tempDir(), `open-missing-${process.pid}-${counter++}`)
   files.push(file)
   return file
-}
-
-function track (m) {
-  maps.push(m)
-  return m
 }
 
 // Calls fn, which must open and return a map, and returns [map, the descriptor it added].
@@ -89,14 +35,6 @@ function openedFd (fn) {
   const added = newFds(before)
   assert.strictEqual(added.length, 1, 'open() holds exactly one descriptor')
   return [m, added[0]]
-}
-
-// Closes the maps and descriptors a test made and removes its files (each describe's afterEach).
-function cleanup () {
-  for (const m of maps) m.close()
-  for (const file of files) removeFile(file)
-  maps = []
-  files = []
 }
 
 describe('open(): access', function () {

@@ -4,61 +4,14 @@ const assert = require('assert')
 const fs = require('fs')
 const util = require('util')
 const mmap = require('..')
-const { tempFile, removeFile, runChild, captureThrow } = require('./helpers')
+const { runChild, captureThrow, assertCode, skip, posixOnly, resources } = require('./helpers')
 
 const { Mmap, PAGESIZE, ALLOCATIONGRANULARITY } = mmap
 const isLinux = process.platform === 'linux'
 const isWindows = process.platform === 'win32'
 
-// Skips a test of something Windows does not have (as Python there), with the reason in its title.
-function posixOnly (ctx, reason) {
-  if (!isWindows) return
-  ctx.test.title += ` (skipped: POSIX only: ${reason})`
-  ctx.skip()
-}
-
-// Maps and files made by a test, released in afterEach.
-let maps = []
-let files = []
-let fds = []
-
-function track (m) {
-  maps.push(m)
-  return m
-}
-
-function file (contents) {
-  const f = tempFile(contents)
-  files.push(f)
-  return f
-}
-
-function openFd (f, flags = 'r+') {
-  const fd = fs.openSync(f, flags)
-  fds.push(fd)
-  return fd
-}
-
-function closeFd (fd) {
-  fs.closeSync(fd)
-  fds = fds.filter((x) => x !== fd)
-}
-
-// A map of the file holding `contents`, made through a descriptor that is closed at once
-// (the map keeps its own duplicate).
-function mapFile (contents, length, options, flags = 'r+') {
-  const f = file(contents)
-  const fd = fs.openSync(f, flags)
-  try {
-    return { m: track(new Mmap(fd, length, options)), file: f }
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-function anon (length, options) {
-  return track(new Mmap(-1, length, options))
-}
+// Maps, descriptors and files made by a test, released in afterEach.
+const { track, file, openFd, closeFd, mapFile, anonymous: anon, cleanup } = resources()
 
 // Python's bytes.find / bytes.rfind (3.15: a start past the end finds nothing), done the slow way.
 function pyFind (data, sub, start, end, reverse = false) {
@@ -106,13 +59,6 @@ function pySlice (data, start, stop, step) {
   return Buffer.from(pySliceIndices(data.length, start, stop, step).map((i) => data[i]))
 }
 
-function assertCode (fn, Ctor, code) {
-  const err = captureThrow(fn)
-  assert.strictEqual(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`)
-  assert.strictEqual(err.constructor, Ctor, `expected a ${Ctor.name}, got ${err.constructor.name}`)
-  return err
-}
-
 function assertOsError (fn, code, syscall) {
   const err = assertCode(fn, Error, code)
   assert.strictEqual(err.syscall, syscall)
@@ -132,14 +78,7 @@ function fooFile () {
 }
 
 describe('python: a port of CPython test_mmap.py', function () {
-  afterEach(function () {
-    for (const m of maps) m.close()
-    for (const fd of fds) fs.closeSync(fd)
-    for (const f of files) removeFile(f)
-    maps = []
-    files = []
-    fds = []
-  })
+  afterEach(cleanup)
 
   describe('basic (test_basic)', function () {
     it('finds foo at PAGESIZE and reads single bytes and slices', function () {
@@ -937,8 +876,7 @@ describe('python: a port of CPython test_mmap.py', function () {
     beforeEach(function () {
       if (mmap.MADV_NORMAL === undefined) {
         // Python has no madvise() where the platform has none (Windows); the test below checks this module's answer.
-        this.currentTest.title += ' (skipped: this platform has no madvise)'
-        this.skip()
+        skip(this, 'this platform has no madvise')
       }
     })
 

@@ -4,16 +4,9 @@ const assert = require('assert')
 const fs = require('fs')
 const util = require('util')
 const mmap = require('..')
-const { tempFile, removeFile, captureThrow } = require('./helpers')
+const { captureThrow, assertCode, skip, resources } = require('./helpers')
 
 const { Mmap, PAGESIZE } = mmap
-
-function assertCode (fn, Ctor, code) {
-  const err = captureThrow(fn)
-  assert.strictEqual(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`)
-  assert.strictEqual(err.constructor, Ctor, `expected a ${Ctor.name}, got ${err.constructor.name}`)
-  return err
-}
 
 async function assertRejects (promise, Ctor, code) {
   assert.ok(promise instanceof Promise, 'expected a Promise')
@@ -53,34 +46,11 @@ const BAD_INTEGERS = [
 ]
 
 describe('read and write', function () {
-  let maps = []
-  let files = []
+  // The maps and files a test made, released in afterEach; mapFile(contents, length, options,
+  // flags) maps a new file holding contents.
+  const { maps, file, mapFile, cleanup } = resources()
 
-  afterEach(function () {
-    for (const m of maps) m.close()
-    for (const f of files) removeFile(f)
-    maps = []
-    files = []
-  })
-
-  function file (contents) {
-    const f = tempFile(contents)
-    files.push(f)
-    return f
-  }
-
-  // A map of a new file holding contents; the descriptor is closed at once.
-  function mapFile (contents, length = 0, options, flags = 'r+') {
-    const f = file(contents)
-    const fd = fs.openSync(f, flags)
-    try {
-      const m = new Mmap(fd, length, options)
-      maps.push(m)
-      return { m, file: f }
-    } finally {
-      fs.closeSync(fd)
-    }
-  }
+  afterEach(cleanup)
 
   function anon (contents) {
     const data = Buffer.from(contents)
@@ -653,8 +623,7 @@ describe('read and write', function () {
     beforeEach(function () {
       if (mmap.MADV_NORMAL === undefined) {
         // Windows: python.test.js checks the ENOTSUP refusal.
-        this.currentTest.title += ' (skipped: this platform has no madvise)'
-        this.skip()
+        skip(this, 'this platform has no madvise')
       }
     })
 

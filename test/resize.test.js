@@ -8,7 +8,7 @@ const util = require('util')
 const { spawnSync } = require('child_process')
 const { constants: bufferConstants } = require('buffer')
 const mmap = require('..')
-const { tempFile, sparseFile, removeFile, runChild, captureThrow, root } = require('./helpers')
+const { tempFile, sparseFile, runChild, captureThrow, root, skip, posixOnly, resources } = require('./helpers')
 
 const { Mmap, PAGESIZE: P, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY, MAP_SHARED, MAP_PRIVATE, PROT_READ } = mmap
 const isWindows = process.platform === 'win32'
@@ -55,12 +55,6 @@ function assertOsError (err, codes, syscalls) {
   assert.strictEqual(err.message.endsWith(`, ${err.syscall}`), true, err.message)
 }
 
-// Skips the running test, with the reason in its title (mocha's skip() takes none).
-function skip (ctx, reason) {
-  ctx.test.title += ` (skipped: ${reason})`
-  ctx.skip()
-}
-
 function assertCode (fn, Ctor, code) {
   const err = captureThrow(fn)
   assert.strictEqual(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`)
@@ -80,33 +74,11 @@ function runChildWithFileLimit (code, blocks, env) {
 }
 
 describe(`resize (${BUILD})`, function () {
-  let files = []
-  let maps = []
+  // The maps and files a test made, released in afterEach; fileMap(contents, length, options)
+  // maps a new temp file holding contents.
+  const { files, track, mapFile: fileMap, cleanup } = resources()
 
-  afterEach(function () {
-    for (const m of maps) m.close()
-    for (const f of files) removeFile(f)
-    maps = []
-    files = []
-  })
-
-  function track (m) {
-    maps.push(m)
-    return m
-  }
-
-  // A map of a new temp file holding `contents`; our descriptor is closed at once
-  // (the map keeps its own duplicate).
-  function fileMap (contents, length = 0, options = {}) {
-    const file = tempFile(contents)
-    files.push(file)
-    const fd = fs.openSync(file, 'r+')
-    try {
-      return { m: track(new Mmap(fd, length, options)), file }
-    } finally {
-      fs.closeSync(fd)
-    }
-  }
+  afterEach(cleanup)
 
   function fileSize (file) {
     return fs.statSync(file).size
@@ -274,9 +246,7 @@ describe(`resize (${BUILD})`, function () {
 
   describe('MAP_PRIVATE file maps (ACCESS_DEFAULT)', function () {
     beforeEach(function () {
-      if (!isWindows) return
-      this.currentTest.title += ' (skipped: POSIX only: Windows has no MAP_PRIVATE (ACCESS_COPY maps cannot be resized))'
-      this.skip()
+      posixOnly(this, 'Windows has no MAP_PRIVATE (ACCESS_COPY maps cannot be resized)')
     })
 
     it('grows: private bytes survive, the file gets the new size but not the private bytes', function () {

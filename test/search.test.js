@@ -1,37 +1,18 @@
 'use strict'
 // search.test.js: search() and matchAll(): regular expressions over the map's bytes read as latin1.
 const assert = require('assert')
-const fs = require('fs')
-const { Mmap, ACCESS_READ } = require('..')
+const { ACCESS_READ } = require('..')
 const { WINDOW, CONTEXT } = require('../lib/search')
 const helpers = require('./helpers')
 
 const MiB = 1024 * 1024
 
-let cleanups = []
-function cleanup () {
-  for (const fn of cleanups.reverse()) fn()
-  cleanups = []
-}
+const res = helpers.resources()
+const { cleanup, anonymous } = res
 
 // A map of a temp file holding `contents` (a latin1 string or a Buffer).
 function mapOf (contents, options) {
-  const file = helpers.tempFile(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents)
-  const fd = fs.openSync(file, 'r+')
-  let m
-  try {
-    m = new Mmap(fd, 0, options)
-  } finally {
-    fs.closeSync(fd)
-  }
-  cleanups.push(() => { m.close(); helpers.removeFile(file) })
-  return m
-}
-
-function anonymous (length) {
-  const m = new Mmap(-1, length)
-  cleanups.push(() => m.close())
-  return m
+  return res.mapFile(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents, 0, options).m
 }
 
 // A match as plain data: what the tests compare.

@@ -2,29 +2,17 @@
 // slice.test.js: slice() and setSlice() against Python's slice semantics (PySlice_AdjustIndices).
 const assert = require('assert')
 const fs = require('fs')
-const { Mmap, ACCESS_READ, ACCESS_COPY, PROT_READ } = require('..')
+const { ACCESS_READ, ACCESS_COPY, PROT_READ } = require('..')
 const helpers = require('./helpers')
 
 const ORIGINAL = Buffer.from('abcdefghijklmnop')
 
-let cleanups = []
-function cleanup () {
-  for (const fn of cleanups.reverse()) fn()
-  cleanups = []
-}
+const res = helpers.resources()
+const { cleanup } = res
 
-// A map of a temp file holding `contents`.
+// A map of a temp file holding `contents`: { m, file }.
 function mapOf (contents, options) {
-  const file = helpers.tempFile(contents)
-  const fd = fs.openSync(file, 'r+')
-  let m
-  try {
-    m = new Mmap(fd, 0, options)
-  } finally {
-    fs.closeSync(fd)
-  }
-  cleanups.push(() => { m.close(); helpers.removeFile(file) })
-  return { m, file }
+  return res.mapFile(contents, 0, options)
 }
 
 // The reference: PySlice_Unpack (None becomes the extreme values) followed by

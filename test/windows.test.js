@@ -8,7 +8,7 @@ const fs = require('fs')
 const path = require('path')
 const util = require('util')
 const mmap = require('..')
-const { tempFile, removeFile, runChild, captureThrow } = require('./helpers')
+const { runChild, captureThrow, resources, pattern } = require('./helpers')
 
 const { Mmap, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY, ALLOCATIONGRANULARITY: G } = mmap
 const isWindows = process.platform === 'win32'
@@ -17,36 +17,9 @@ const isWindows = process.platform === 'win32'
 // watches, cutting files in it on request (see cutOutside below).
 const SPOOL = process.env.MM_WINE_SPOOL
 
-let files = []
-let maps = []
-
-function track (m) {
-  maps.push(m)
-  return m
-}
-
-function fileWith (contents) {
-  const file = tempFile(contents)
-  files.push(file)
-  return file
-}
-
-// A map of a new file holding contents, made through a descriptor closed at once.
-function mapFile (contents, length = 0, options = {}, flags = 'r+') {
-  const file = fileWith(contents)
-  const fd = fs.openSync(file, flags)
-  try {
-    return { m: track(new Mmap(fd, length, options)), file }
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
-function pattern (size) {
-  const buf = Buffer.alloc(size)
-  for (let i = 0; i < size; i++) buf[i] = (i * 7 + 3) % 251
-  return buf
-}
+// The maps and files a test made, given back by cleanup(); mapFile(contents, length, options,
+// flags) maps a new file holding contents, made through a descriptor closed at once.
+const { files, track, file: fileWith, mapFile, cleanup } = resources()
 
 // A tag no other test (nor another run) uses.
 let tags = 0
@@ -76,13 +49,6 @@ function onlyWindows (ctx) {
   if (isWindows) return
   ctx.currentTest.title += ' (skipped: Windows only)'
   ctx.skip()
-}
-
-function cleanup () {
-  for (const m of maps) m.close()
-  for (const file of files) removeFile(file)
-  maps = []
-  files = []
 }
 
 describeWindows('Windows: named mappings (tagname)', function () {

@@ -2,9 +2,7 @@
 // workers.test.js: the addon in worker_threads: several at once, workers that exit or are
 // terminated with maps open, views sent between threads. Every probe runs in a child process.
 const assert = require('assert')
-const { tempFile, runChild } = require('./helpers')
-
-const isLinux = process.platform === 'linux'
+const { tempFile, runChildJson, needsProc } = require('./helpers')
 
 // The child's side: the package, the probe helpers, and startWorker(code, data),
 // which runs `code` in a worker with `mmap`, `Mmap`, `fs`, `parentPort` and
@@ -31,19 +29,7 @@ function startWorker (code, workerData) {
 `
 
 function probe (code, timeout = 60000) {
-  const r = runChild(PRELUDE + code, { timeout })
-  assert.strictEqual(r.status, 0,
-    `child exited with status ${r.status} (signal ${r.signal})\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`)
-  const lines = r.stdout.trim().split('\n')
-  return JSON.parse(lines[lines.length - 1])
-}
-
-function needsProc (ctx) {
-  if (isLinux) return
-  // The reason goes in the title (mocha's skip() takes none). Windows:
-  // windows.test.js checks the release through the file becoming deletable.
-  ctx.test.title += ' (skipped: needs /proc/self/maps and /proc/self/fd (Linux))'
-  ctx.skip()
+  return runChildJson(PRELUDE + code, { timeout })
 }
 
 describe('worker threads', function () {
