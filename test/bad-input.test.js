@@ -73,6 +73,28 @@ function string (outcome) {
   return table(special, TYPE)
 }
 
+// What a call madvise() would make succeed (or the OS refuse) gives where the
+// platform has no madvise(): Windows' ENOTSUP.
+const NO_MADVISE = osError('ENOTSUP', 'madvise')
+function noMadvise (positions) {
+  if (!isWindows) return positions
+  const out = {}
+  for (const [position, outcomes] of Object.entries(positions)) {
+    out[position] = {}
+    for (const [label, outcome] of Object.entries(outcomes)) {
+      out[position][label] = outcome === OK || outcome.syscall === 'madvise' ? NO_MADVISE : outcome
+    }
+  }
+  return out
+}
+
+// What a valid call gives on an open map.
+function validOutcome (method, naming) {
+  if (method === 'setName' && naming !== true) return osError(naming, 'prctl')
+  if (method === 'madvise' && isWindows) return NO_MADVISE
+  return OK
+}
+
 // What each position does with each value, for each entry point. `naming`
 // is what setName() of an anonymous map gives on this kernel.
 function expectations (naming) {
@@ -85,11 +107,13 @@ function expectations (naming) {
       length: integer({ ints: RANGE }),
       options: options(),
       'options.access': optional(VALUE),
-      // flags -1 has MAP_SHARED and MAP_PRIVATE both set: mmap(2) says EINVAL.
+      // Windows: any flags or prot is refused, after the same type checks as
+      // everywhere. POSIX: flags -1 has MAP_SHARED and MAP_PRIVATE both set:
+      // mmap(2) says EINVAL.
       // prot is passed to mmap(2) as it is (as Python does), which takes -1.
-      'options.flags': onWindows(table({ undefined: OK }, VALUE),
+      'options.flags': onWindows(integer({ undefined: OK, ints: VALUE }),
         optional({ '-1': osError('EINVAL', 'mmap'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
-      'options.prot': onWindows(table({ undefined: OK }, VALUE),
+      'options.prot': onWindows(integer({ undefined: OK, ints: VALUE }),
         optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
       'options.offset': optional(RANGE),
       'options.trackfd': boolean(),
@@ -110,9 +134,9 @@ function expectations (naming) {
       'options.size': optional(RANGE),
       'options.trackfd': boolean(),
       // flags or prot make open() map with ACCESS_DEFAULT: as the constructor.
-      'options.flags': onWindows(table({ undefined: OK }, VALUE),
+      'options.flags': onWindows(integer({ undefined: OK, ints: VALUE }),
         optional({ '-1': osError('EINVAL', 'mmap'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
-      'options.prot': onWindows(table({ undefined: OK }, VALUE),
+      'options.prot': onWindows(integer({ undefined: OK, ints: VALUE }),
         optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
       'options.tagname': tagname
     },
@@ -168,11 +192,13 @@ function expectations (naming) {
     resize: { newSize: integer({ ints: RANGE }) },
     // Python's checks: start in [0, length), length >= 0 and start + length
     // below 2^63 (then clamped to the map). An unknown option is the OS's EINVAL.
-    madvise: {
+    // Windows has no madvise(): the same checks, then ENOTSUP where POSIX
+    // would advise (or refuse an unknown option).
+    madvise: noMadvise({
       option: integer({ ints: { '-1': osError('EINVAL', 'madvise'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }),
       start: optional(RANGE),
       length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE })
-    },
+    }),
     setName: { name: string(naming === true ? OK : osError(naming, 'prctl')) },
     // Python's re pos/endpos: clamped to [0, length], negatives to 0.
     search: { regexp: table({}, TYPE), start: nullable(OK), end: nullable(OK) },
@@ -218,7 +244,6 @@ describe('bad input', function () {
 
   // One child runs every case: a crash anywhere fails every test below.
   before(function () {
-    if (isWindows) return
     const dir = tempDir()
     const fixture = require.resolve('./fixtures/reliability-bad-input')
     result = runChild(`require(${JSON.stringify(fixture)}).main(${JSON.stringify(dir)})
@@ -263,7 +288,6 @@ describe('bad input', function () {
   })
 
   it('survives every call (no crash, status 0) and reports one line per case', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { cases: all } = cases()
     const expected = expectations(true)
     let count = 0
@@ -275,16 +299,14 @@ describe('bad input', function () {
   })
 
   it('makes every call with valid arguments succeed on an open map', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { naming, cases: all } = cases()
     const wrong = all.filter((c) => c.position === null && c.state === 'open')
-      .filter((c) => !same(c.outcome, c.method === 'setName' && naming !== true ? osError(naming, 'prctl') : OK))
+      .filter((c) => !same(c.outcome, validOutcome(c.method, naming)))
       .map((c) => `${describeCase(c)}: ${show(c.outcome)}`)
     assert.deepStrictEqual(wrong, [])
   })
 
   it('throws ERR_MMAP_CLOSED from every method of a closed map, except close, closed, seekable and inspect', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { cases: all } = cases()
     const wrong = all.filter((c) => c.position === null && c.state === 'closed')
       .filter((c) => !same(c.outcome, NEVER_CLOSED.includes(c.method) ? OK : CLOSED))
@@ -293,7 +315,6 @@ describe('bad input', function () {
   })
 
   it('answers every wrong value with the coded error the error table names, on an open map', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { naming, cases: all } = cases()
     const expected = expectations(naming)
     const wrong = all.filter((c) => c.position !== null && c.state === 'open')
@@ -303,7 +324,6 @@ describe('bad input', function () {
   })
 
   it('checks argument types before the closed state, and the closed state before values', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { naming, cases: all } = cases()
     const expected = expectations(naming)
     const wrong = all.filter((c) => c.position !== null && c.state === 'closed')
@@ -314,7 +334,6 @@ describe('bad input', function () {
   })
 
   it('rejects (never throws) from flushAsync, whatever the arguments', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { cases: all } = cases()
     const thrown = all.filter((c) => c.method === 'flushAsync' && c.outcome !== OK && c.outcome.sync)
       .map(describeCase)
@@ -323,7 +342,6 @@ describe('bad input', function () {
   })
 
   it('gives every error a string code', function () {
-    if (isWindows) this.skip('the expectations are written for POSIX (flags, prot, setName, madvise)')
     const { cases: all } = cases()
     const uncoded = all.filter((c) => c.outcome !== OK && typeof c.outcome.code !== 'string')
       .map((c) => `${describeCase(c)}: ${c.outcome.name} without a code`)
