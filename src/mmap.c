@@ -153,6 +153,19 @@ mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
 }
 
 int
+mm_map_covered(mm_map_t *m, size_t *covered, mm_error_t *err) {
+  uint64_t size = 0;
+  int regular;
+  int rc = mm__file_info(m->fd, &size, &regular, err);
+  if (rc < 0) return rc;
+  // The OS mapping starts skew bytes before the user's offset in the file.
+  uint64_t file_start = m->offset - m->skew;
+  uint64_t bytes = size > file_start ? size - file_start : 0;
+  *covered = bytes > m->os_length ? m->os_length : (size_t)bytes;
+  return 0;
+}
+
+int
 mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err) {
   *backed = m->length;
   if (m->anonymous || mm__guard_faults(m) == 0) return 0;

@@ -104,6 +104,9 @@ int mm_map_leave(mm_map_t *m, uint32_t mark, size_t start, size_t length, mm_err
 // a byte, so that a page the file cannot back (truncated, or a full disk)
 // faults before an operation writes anything; mm_map_leave then tells.
 void mm_map_probe_write(mm_map_t *m, size_t start, size_t length);
+// How many bytes of the OS mapping (from os_base) the file behind m covers
+// now (the platforms' fault guards ask it).
+int mm_map_covered(mm_map_t *m, size_t *covered, mm_error_t *err);
 // How many bytes from the start of the map the file backs: the map's length
 // until a fault was seen, then what the file covers now.
 int mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err);

@@ -525,19 +525,16 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     *backed = lost < m->os_length ? lost : m->os_length;
     return 0;
   }
-  uint64_t size = 0;
-  int regular;
-  int rc = mm__file_info(m->fd, &size, &regular, err);
+  size_t covered;
+  int rc = mm_map_covered(m, &covered, err);
   if (rc < 0) return rc;
   uint64_t file_start = m->offset - m->skew;
-  uint64_t covered = size > file_start ? size - file_start : 0;
-  if (covered > m->os_length) covered = m->os_length;
   if (lost < covered) {
     // The file has grown back over pages the guard replaced: map the file's
     // pages there again. Pages further on may be replaced too; mapping the
     // file over them is harmless, so everything from `lost` up to the page
     // holding the file's end is given back in one call.
-    size_t until = ((size_t)covered + page - 1) / page * page;
+    size_t until = (covered + page - 1) / page * page;
     int flags, prot;
     mm__os_mode(m, &flags, &prot);
     void *p = mmap((uint8_t *)m->os_base + lost, until - lost, prot, flags | MAP_FIXED, m->fd,
@@ -545,7 +542,7 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
     __atomic_store_n(&m->lost_from, until < m->os_length ? until : SIZE_MAX, __ATOMIC_RELEASE);
   }
-  *backed = (size_t)covered;
+  *backed = covered;
   return 0;
 }
 

@@ -839,16 +839,12 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     *backed = lost < m->os_length ? lost : m->os_length;
     return 0;
   }
-  uint64_t size = 0;
-  int regular;
-  int rc = mm__file_info(m->fd, &size, &regular, err);
+  size_t covered;
+  int rc = mm_map_covered(m, &covered, err);
   if (rc < 0) return rc;
-  uint64_t file_start = m->offset - m->skew;
-  uint64_t covered = size > file_start ? size - file_start : 0;
-  if (covered > m->os_length) covered = m->os_length;
   // The view is the file's again (see mm__guard_settle): whatever the file
   // covers now is backed.
   if (covered >= m->os_length) m->lost_from = SIZE_MAX;
-  *backed = (size_t)covered;
+  *backed = covered;
   return 0;
 }
