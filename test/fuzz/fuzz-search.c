@@ -4,38 +4,7 @@
 #include <string.h>
 
 #include "../../src/mmap.h"
-
-static int64_t
-naive_find(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
-  if (k == 0) return 0;
-  for (size_t i = 0; k <= n && i <= n - k; i++)
-    if (memcmp(h + i, s, k) == 0) return (int64_t)i;
-  return -1;
-}
-
-static int64_t
-naive_rfind(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
-  if (k == 0) return (int64_t)n;
-  if (k > n) return -1;
-  for (size_t i = n - k + 1; i-- > 0;)
-    if (memcmp(h + i, s, k) == 0) return (int64_t)i;
-  return -1;
-}
-
-static uint64_t
-naive_count(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
-  if (k == 0) return (uint64_t)n + 1;
-  uint64_t c = 0;
-  for (size_t i = 0; k <= n && i <= n - k;) {
-    if (memcmp(h + i, s, k) == 0) {
-      c++;
-      i += k;
-    } else {
-      i++;
-    }
-  }
-  return c;
-}
+#include "../native/reference.h"
 
 // Input: one byte of needle length (mod 80), then the needle, then the haystack.
 int
@@ -49,7 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *needle = malloc(k ? k : 1), *hay = malloc(n ? n : 1);
   memcpy(needle, data, k);
   memcpy(hay, data + k, n);
-  int64_t ef = naive_find(hay, n, needle, k), er = naive_rfind(hay, n, needle, k);
+  int64_t ef = k == 0 ? 0 : naive_find(hay, n, needle, k);
+  int64_t er = k == 0 ? (int64_t)n : naive_rfind(hay, n, needle, k);
   uint64_t ec = naive_count(hay, n, needle, k);
   for (int level = MM_KERNEL_SCALAR; level <= MM_KERNEL_AVX2; level++) {
     if (mm_search_set_kernel(level) != level) continue;

@@ -6,37 +6,7 @@
 #include <string.h>
 
 #include "../../src/mmap.h"
-
-static int64_t
-naive_find(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
-  if (k > n) return -1;
-  for (size_t i = 0; i + k <= n; i++)
-    if (memcmp(h + i, s, k) == 0) return (int64_t)i;
-  return -1;
-}
-
-static int64_t
-naive_rfind(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
-  if (k > n) return -1;
-  for (size_t i = n - k + 1; i-- > 0;)
-    if (memcmp(h + i, s, k) == 0) return (int64_t)i;
-  return -1;
-}
-
-static uint64_t
-naive_count(const uint8_t *h, size_t n, const uint8_t *s, size_t k) {
-  if (k == 0) return n + 1;
-  uint64_t c = 0;
-  for (size_t i = 0; i + k <= n;) {
-    if (memcmp(h + i, s, k) == 0) {
-      c++;
-      i += k;
-    } else {
-      i++;
-    }
-  }
-  return c;
-}
+#include "reference.h"
 
 static unsigned long failures = 0, checks = 0;
 static unsigned rng = 12345;
