@@ -7,18 +7,26 @@
 
 #include "mmap.h"
 
+struct mm_external_s;
+
 // A map as JavaScript holds it: a type-tagged object wrapping this struct.
 // Each external ArrayBuffer handed out holds a reference too, so the mapping
 // outlives the Mmap object while views of it are reachable.
 typedef struct mm_handle_s {
   mm_map_t map;
-  uint32_t refs;    // the wrap, each live view, each flushAsync in flight
-  uint32_t pending; // flushAsync jobs in flight
-  int closed;       // close() was called: every call now throws ERR_MMAP_CLOSED
-  napi_ref *views;  // weak references to every ArrayBuffer handed out
-  size_t view_count;
-  size_t view_capacity;
+  uint32_t refs;               // the wrap, each view not yet done, each flushAsync in flight
+  uint32_t pending;            // flushAsync jobs in flight
+  int closed;                  // close() was called: every call now throws ERR_MMAP_CLOSED
+  struct mm_external_s *views; // every view not yet done (see mm_external_t)
 } mm_handle_t;
+
+// Memory that left a map while views that reached into it were not done: a
+// tombstone of zero-filled private memory (mm_map_t.retire), given back to
+// the OS when the last of those views is done.
+typedef struct mm_relic_s {
+  mm_span_t span;
+  size_t users; // views not yet done that reach into it
+} mm_relic_t;
 
 // Per-environment state (the addon loads in any number of worker threads).
 typedef struct mm_instance_s {
@@ -33,11 +41,24 @@ typedef struct mm_instance_s {
 // and the caller, which sees the failure, does the cleanup once.
 enum { MM_EXT_CREATING, MM_EXT_LIVE, MM_EXT_DROPPED };
 
+// A view is done when both its ArrayBuffer object and the memory it was
+// made over (V8's backing store) are gone. Detaching the object lets go of
+// the memory, but a raw pointer taken from the object before that (I/O in
+// flight on the thread pool, a native addon) lives as long as the object;
+// and the memory can outlive the object, moved into another ArrayBuffer by
+// a transfer() the module could not refuse. Until a view is done, memory it
+// reached is never handed back to the OS: it is retired to a tombstone.
 typedef struct mm_external_s {
   int state;
   struct mm_handle_s *h; // a view: the map it keeps alive
-  void *base;            // a copy: its huge-page block
+  void *base;            // a view: its first byte; a copy: its huge-page block
   size_t size;
+  // A view only:
+  int lives;           // 2 while the object and its memory live; done at 0
+  napi_ref ref;        // weak: the object, to detach it; NULL once detached
+  mm_relic_t **relics; // tombstones this view reaches into
+  size_t relic_count;
+  struct mm_external_s *prev, *next; // in h->views
 } mm_external_t;
 
 static const napi_type_tag mm_handle_tag = {0x6d6d61702d6e6174ULL, 0x6976652d68616e64ULL};
@@ -266,47 +287,89 @@ mm_napi_prepare_write(napi_env env, mm_handle_t *h, size_t start, size_t length,
   return mm_napi_leave(env, h, t);
 }
 
-// Detaches every ArrayBuffer handed out so far (their byteLength becomes 0)
-// and forgets them: no JavaScript code can reach the old memory afterwards.
+// Detaches every ArrayBuffer handed out so far (their byteLength becomes 0):
+// no JavaScript code can reach the old memory through them afterwards. The
+// views stay listed until done, for the tombstones (see mm_external_t).
 static void
 mm_handle_detach_views(napi_env env, mm_handle_t *h) {
-  for (size_t i = 0; i < h->view_count; i++) {
+  for (mm_external_t *ext = h->views; ext != NULL; ext = ext->next) {
+    if (ext->ref == NULL) continue;
     napi_value ab = NULL;
-    if (napi_get_reference_value(env, h->views[i], &ab) == napi_ok && ab != NULL)
+    if (napi_get_reference_value(env, ext->ref, &ab) == napi_ok && ab != NULL)
       napi_detach_arraybuffer(env, ab);
-    napi_delete_reference(env, h->views[i]);
+    napi_delete_reference(env, ext->ref);
+    ext->ref = NULL;
   }
-  h->view_count = 0;
 }
 
-// Drops references to views that the garbage collector has taken.
+// Whether a view not yet done reaches into [base, base + length).
+static bool
+mm_handle_reached(const mm_handle_t *h, const void *base, size_t length) {
+  uintptr_t lo = (uintptr_t)base, hi = lo + length;
+  for (const mm_external_t *ext = h->views; ext != NULL; ext = ext->next) {
+    uintptr_t start = (uintptr_t)ext->base;
+    if (start < hi && lo < start + ext->size) return true;
+  }
+  return false;
+}
+
+// Before an operation that may take memory from the map: retire what a view
+// not yet done reaches (the whole OS mapping counts: views are inside it).
 static void
-mm_handle_prune_views(napi_env env, mm_handle_t *h) {
-  size_t kept = 0;
-  for (size_t i = 0; i < h->view_count; i++) {
-    napi_value ab = NULL;
-    if (napi_get_reference_value(env, h->views[i], &ab) == napi_ok && ab != NULL) {
-      h->views[kept++] = h->views[i];
-    } else {
-      napi_delete_reference(env, h->views[i]);
+mm_handle_retire_begin(mm_handle_t *h) {
+  h->map.retired_count = 0;
+  h->map.retire = h->map.os_base != NULL && mm_handle_reached(h, h->map.os_base, h->map.os_length);
+}
+
+// After it: each tombstone left becomes a relic of the views that reach
+// into it, or goes straight back to the OS when none does. A relic whose
+// users cannot all be recorded (out of memory) is kept for good: leaking
+// address space is better than unmapping memory a pointer may still use.
+static void
+mm_handle_retire_end(mm_handle_t *h) {
+  for (int i = 0; i < h->map.retired_count; i++) {
+    mm_span_t span = h->map.retired[i];
+    uintptr_t lo = (uintptr_t)span.base, hi = lo + span.length;
+    mm_relic_t *relic = calloc(1, sizeof(*relic));
+    if (relic == NULL) continue;
+    relic->span = span;
+    bool pinned = false;
+    for (mm_external_t *ext = h->views; ext != NULL; ext = ext->next) {
+      uintptr_t start = (uintptr_t)ext->base;
+      if (!(start < hi && lo < start + ext->size)) continue;
+      mm_relic_t **relics = realloc(ext->relics, (ext->relic_count + 1) * sizeof(*relics));
+      if (relics == NULL) {
+        pinned = true;
+        continue;
+      }
+      ext->relics = relics;
+      ext->relics[ext->relic_count++] = relic;
+      relic->users++;
+    }
+    if (pinned) {
+      relic->users++; // never reaches 0
+    } else if (relic->users == 0) {
+      mm_tombstone_free(span);
+      free(relic);
     }
   }
-  h->view_count = kept;
+  h->map.retire = 0;
+  h->map.retired_count = 0;
 }
 
 static void
 mm_handle_unmap(mm_handle_t *h) {
   mm_error_t ignored;
+  mm_handle_retire_begin(h);
   mm_map_close(&h->map, &ignored);
+  mm_handle_retire_end(h);
 }
 
 static void
 mm_handle_release(napi_env env, mm_handle_t *h) {
   if (--h->refs > 0) return;
+  // Every view is done by now (each holds a reference).
   mm_handle_unmap(h);
-  for (size_t i = 0; i < h->view_count; i++)
-    napi_delete_reference(env, h->views[i]);
-  free(h->views);
   free(h);
 }
 
@@ -315,6 +378,30 @@ mm_handle_finalize(napi_env env, void *data, void *hint) {
   mm_handle_release(env, data);
 }
 
+// A view is done: forget it, give back the tombstones only it still
+// reached, and let go of the map.
+static void
+mm_view_done(napi_env env, mm_external_t *ext) {
+  mm_handle_t *h = ext->h;
+  if (ext->prev != NULL)
+    ext->prev->next = ext->next;
+  else
+    h->views = ext->next;
+  if (ext->next != NULL) ext->next->prev = ext->prev;
+  if (ext->ref != NULL) napi_delete_reference(env, ext->ref);
+  for (size_t i = 0; i < ext->relic_count; i++) {
+    mm_relic_t *relic = ext->relics[i];
+    if (--relic->users == 0) {
+      mm_tombstone_free(relic->span);
+      free(relic);
+    }
+  }
+  free(ext->relics);
+  free(ext);
+  mm_handle_release(env, h);
+}
+
+// The memory of a view is gone (V8 freed its backing store).
 static void
 mm_view_finalize(napi_env env, void *data, void *hint) {
   mm_external_t *ext = hint;
@@ -322,8 +409,14 @@ mm_view_finalize(napi_env env, void *data, void *hint) {
     ext->state = MM_EXT_DROPPED;
     return;
   }
-  mm_handle_release(env, ext->h);
-  free(ext);
+  if (--ext->lives == 0) mm_view_done(env, ext);
+}
+
+// The ArrayBuffer object of a view is gone.
+static void
+mm_view_object_finalize(napi_env env, void *data, void *hint) {
+  mm_external_t *ext = data;
+  if (--ext->lives == 0) mm_view_done(env, ext);
 }
 
 // The longest external buffer this Node makes; 0 when unknown (then the
@@ -491,20 +584,13 @@ mm_napi_view(napi_env env, napi_callback_info info) {
     return mm_napi_throw_range(env, "view outside the map");
   if (length > mm_napi_max_buffer(env))
     return mm_napi_throw_range(env, "a view longer than the longest ArrayBuffer this Node makes");
-  if (h->view_count == h->view_capacity) {
-    mm_handle_prune_views(env, h);
-    if (h->view_count == h->view_capacity) {
-      size_t capacity = h->view_capacity == 0 ? 4 : h->view_capacity * 2;
-      napi_ref *views = realloc(h->views, capacity * sizeof(*views));
-      if (views == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
-      h->views = views;
-      h->view_capacity = capacity;
-    }
-  }
   mm_external_t *ext = calloc(1, sizeof(*ext));
   if (ext == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   ext->state = MM_EXT_CREATING;
   ext->h = h;
+  ext->base = h->map.data + start;
+  ext->size = length;
+  ext->lives = 2;
   napi_status status = napi_create_external_arraybuffer(env, h->map.data + start, length,
                                                         mm_view_finalize, ext, &ab);
   if (status != napi_ok) {
@@ -518,8 +604,18 @@ mm_napi_view(napi_env env, napi_callback_info info) {
   }
   ext->state = MM_EXT_LIVE;
   h->refs++;
-  MM_NAPI_CALL(env, napi_create_reference(env, ab, 0, &h->views[h->view_count]));
-  h->view_count++;
+  ext->next = h->views;
+  if (h->views != NULL) h->views->prev = ext;
+  h->views = ext;
+  // Without an object finalizer only the memory's can end the view; without
+  // the reference close() cannot detach it: either way the buffer is not
+  // handed out, and the collector ends the view.
+  if (napi_add_finalizer(env, ab, ext, mm_view_object_finalize, NULL, NULL) != napi_ok) {
+    ext->lives--;
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  MM_NAPI_CALL(env, napi_create_reference(env, ab, 0, &ext->ref));
   return ab;
 }
 
@@ -974,7 +1070,9 @@ mm_napi_resize(napi_env env, napi_callback_info info) {
   size_t old_length = h->map.length;
   int moved = 0;
   mm_error_t err;
+  mm_handle_retire_begin(h);
   int rc = mm_map_resize(&h->map, length, &moved, &err);
+  mm_handle_retire_end(h);
   // Views of memory that moved or was cut off must not reach it any more,
   // even when a failed resize had to move the map to restore it.
   if (moved || h->map.length < old_length) mm_handle_detach_views(env, h);

@@ -52,6 +52,11 @@ mm_big_free(void *p, size_t size) {
   mm__big_free(p, size);
 }
 
+void
+mm_tombstone_free(mm_span_t span) {
+  mm__tombstone_free(span.base, span.length);
+}
+
 int
 mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
   memset(m, 0, sizeof(*m));

@@ -39,6 +39,15 @@ typedef struct mm_options_s {
   const char *tagname; // Windows: the mapping object's name (UTF-8), or NULL
 } mm_options_t;
 
+// A range of the address space.
+typedef struct mm_span_s {
+  void *base;
+  size_t length;
+} mm_span_t;
+
+// The most ranges one call can retire: a move and the undoing of a grow.
+#define MM_RETIRED_MAX 4
+
 typedef struct mm_map_s {
   uint8_t *data;    // first byte the user sees; a sentinel when length is 0
   size_t length;    // bytes the user sees
@@ -53,6 +62,15 @@ typedef struct mm_map_s {
   int prot;         // protection given to the OS
   int mapped;       // 0 once unmapped
   void *platform;   // per-platform state (Windows: the mapping handle and tag name)
+  // Memory that leaves the map (close, a move, a shrink) while JavaScript may
+  // still reach it (a view in use by I/O in flight, a transferred buffer):
+  // while `retire` is set, the platform does not give it back to the OS but
+  // replaces it with zero-filled private memory (a tombstone) and reports the
+  // range here; the caller frees it with mm_tombstone_free once nothing can
+  // reach it. A range that cannot be reported (the list is full) is unmapped.
+  int retire;
+  int retired_count;
+  mm_span_t retired[MM_RETIRED_MAX];
   // The fault guard's state (see mm_map_enter). Written by the guard on any
   // thread, read with atomic loads.
   void *guard;               // the guard's record of this map, NULL when not guarded
@@ -110,6 +128,9 @@ int mm_map_covered(mm_map_t *m, size_t *covered, mm_error_t *err);
 // How many bytes from the start of the map the file backs: the map's length
 // until a fault was seen, then what the file covers now.
 int mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err);
+
+// Gives a tombstone (see mm_map_t.retire) back to the OS.
+void mm_tombstone_free(mm_span_t span);
 
 // A page-aligned block for a large copy out of a map (NULL: use the heap),
 // and its release. See mm__big_alloc.

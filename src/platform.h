@@ -50,6 +50,10 @@ void mm__probe_write(uint8_t *p);
 // giving the file's pages back to any replaced part the file covers again.
 int mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err);
 
+// Memory leaving a map (mm__unmap, a move or shrink in mm__resize) is
+// retired as mm_map_t.retire says; this unmaps a tombstone left that way.
+void mm__tombstone_free(void *base, size_t length);
+
 // Memory for a large copy out of a map: page-aligned, backed by huge pages
 // where the OS has them (faulting in fresh 4 KiB pages costs more than the
 // copy itself). NULL when it cannot be had; the caller then uses the heap.

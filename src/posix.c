@@ -284,9 +284,37 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
   return mm__map_region(m, fd, m->os_length, &m->os_base, err);
 }
 
+// Gives [base, base + length) of m's memory back to the OS, or, while
+// m->retire is set, replaces it with zero-filled private memory and records
+// it in m->retired. base is where the OS mapping or one of its pages starts.
+static void
+mm__retire(mm_map_t *m, void *base, size_t length) {
+  size_t page = mm__page();
+  length = (length + page - 1) / page * page;
+  if (length == 0) return;
+  if (m->retire && m->retired_count < MM_RETIRED_MAX) {
+    // MAP_FIXED swaps the pages in one step, so no other thread can map
+    // anything into the range between its old and its new memory.
+    void *p = mmap(base, length, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
+    if (p == base) {
+      m->retired[m->retired_count].base = base;
+      m->retired[m->retired_count].length = length;
+      m->retired_count++;
+      return;
+    }
+  }
+  (void)munmap(base, length);
+}
+
+void
+mm__tombstone_free(void *base, size_t length) {
+  (void)munmap(base, length);
+}
+
 int
 mm__unmap(mm_map_t *m, mm_error_t *err) {
-  if (munmap(m->os_base, m->os_length) == -1) return mm__fail(err, "munmap", -errno);
+  mm__retire(m, m->os_base, m->os_length);
   return 0;
 }
 
@@ -571,15 +599,19 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
   // object behind it keeps its size and the new pages raise SIGBUS (the
   // kernel's bug 8691, CPython gh-138204). Those take the copying path.
   if (!(m->anonymous && (m->flags & MAP_SHARED))) {
-    p = mremap(m->os_base, m->os_length, os_length, MREMAP_MAYMOVE);
+    // While the old memory must be retired (see mm_map_t.retire), the map
+    // may only grow in place: a move would hand the old range back to the
+    // OS. Otherwise it takes the copying path, which retires it.
+    p = mremap(m->os_base, m->os_length, os_length, m->retire ? 0 : MREMAP_MAYMOVE);
     if (p != MAP_FAILED) {
       m->os_base = p;
       m->os_length = os_length;
       return 0;
     }
     // EFAULT: the range is no longer one mapping (the fault guard put zero
-    // pages in it); the copying path below still works.
-    if (errno != EFAULT) return mm__fail(err, "mremap", -errno);
+    // pages in it); ENOMEM without MREMAP_MAYMOVE: no room to grow in place.
+    // The copying path below still works.
+    if (errno != EFAULT && !(m->retire && errno == ENOMEM)) return mm__fail(err, "mremap", -errno);
   }
 #endif
   // Map a new region, carry the bytes over where the new region cannot show
@@ -587,7 +619,7 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
   int rc = mm__map_region(m, m->fd, os_length, &p, err);
   if (rc < 0) return rc;
   if (mm__needs_copy(m)) memcpy(p, m->os_base, m->os_length);
-  (void)munmap(m->os_base, m->os_length);
+  mm__retire(m, m->os_base, m->os_length);
   m->os_base = p;
   m->os_length = os_length;
   return 0;
@@ -595,7 +627,8 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
 
 // Shrinks the OS mapping of m in place to os_length bytes (0: unmaps it).
 // Trimming the end of a mapping never splits one, so munmap() cannot run out
-// of map entries here.
+// of map entries here; a tombstone for the end can, and the end is then
+// unmapped instead (see mm__retire).
 static int
 mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
   size_t page = mm__page();
@@ -606,10 +639,7 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
   size_t stale_end = keep < m->os_length ? keep : m->os_length;
   if (stale_end > os_length && mm__needs_copy(m))
     memset((uint8_t *)m->os_base + os_length, 0, stale_end - os_length);
-  if (keep < m->os_length) {
-    if (munmap((uint8_t *)m->os_base + keep, m->os_length - keep) == -1)
-      return mm__fail(err, "munmap", -errno);
-  }
+  if (keep < m->os_length) mm__retire(m, (uint8_t *)m->os_base + keep, m->os_length - keep);
   m->os_length = os_length;
   if (os_length == 0) m->os_base = NULL;
   return 0;

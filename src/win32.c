@@ -320,11 +320,38 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
   return 0;
 }
 
-// Unmaps the view and closes the section; the state stays for a remap.
+// Puts zero-filled private memory where a view was, while m->retire says
+// JavaScript may still reach it (see mm_map_t.retire), and records it.
+// Windows cannot swap a view for private memory in one step without
+// placeholders (Windows 10 1803 and later; Wine refuses them), so the view
+// is unmapped first and the tombstone made at its address right after: a
+// thread that reserves memory there in between keeps the address, and the
+// range goes unrecorded.
+static void
+mm__tombstone(mm_map_t *m, void *base, size_t length) {
+  if (!m->retire || m->retired_count >= MM_RETIRED_MAX || length == 0) return;
+  void *p = VirtualAlloc(base, length, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+  if (p == NULL) return;
+  m->retired[m->retired_count].base = p;
+  m->retired[m->retired_count].length = length;
+  m->retired_count++;
+}
+
+void
+mm__tombstone_free(void *base, size_t length) {
+  (void)length;
+  (void)VirtualFree(base, 0, MEM_RELEASE);
+}
+
+// Unmaps the view (leaving a tombstone where m->retire asks for one) and
+// closes the section; the state stays for a remap.
 static int
 mm__drop_view(mm_map_t *m, mm_error_t *err) {
   mm_win_t *w = mm__win(m);
-  if (m->os_base != NULL && !UnmapViewOfFile(m->os_base)) return mm__fail_last(err, "munmap");
+  if (m->os_base != NULL) {
+    if (!UnmapViewOfFile(m->os_base)) return mm__fail_last(err, "munmap");
+    mm__tombstone(m, m->os_base, m->os_length);
+  }
   m->os_base = NULL;
   if (w != NULL && w->section != NULL) CloseHandle(w->section);
   if (w != NULL) w->section = NULL;

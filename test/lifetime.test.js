@@ -14,7 +14,7 @@ const PRELUDE = `
 const fs = require('fs')
 const mmap = require(MMAP)
 const { Mmap } = mmap
-const { collect, mapsOf, sharedAnonMaps, fdsOf, fdCount, run } = require(MMAP + '/test/fixtures/lifetime-probe.js')
+const { collect, mapsOf, sharedAnonMaps, tombstoneBytes, fdsOf, fdCount, run } = require(MMAP + '/test/fixtures/lifetime-probe.js')
 `
 
 // Runs `code` (which calls run(async () => result)) in a child process and
@@ -777,6 +777,138 @@ describe('resize() and views', function () {
       return { view: view.length, data: [data.length, data.toString('latin1', 8192, 8195), data[12287]] }
     })`)
     assert.deepStrictEqual(r, { view: 4096, data: [12288, 'end', 0x7f] })
+  })
+})
+
+describe('memory a view may still reach is never unmapped under it', function () {
+  // close() and a resize() that moves or cuts off the memory detach every
+  // view, but a pointer taken from a view before that (I/O on the thread
+  // pool, a transfer() from another realm: transfer.test.js) still points
+  // into the range. Until every view that reached it is gone, the range
+  // holds a tombstone of zero-filled private memory instead of being
+  // unmapped: such pointers read zeros, never unmapped memory.
+  const SIZE = 32 << 20
+
+  it('lets an fs.write() of a view in flight when close() runs finish, writing every byte', function () {
+    const file = tempFile(Buffer.alloc(SIZE, 0x61))
+    const out = tempFile(0)
+    const r = probe(`run(async () => {
+      const results = []
+      for (let i = 0; i < 4; i++) {
+        const m = mmap.open(${JSON.stringify(file)})
+        const fd = fs.openSync(${JSON.stringify(out)}, 'w')
+        const written = new Promise((resolve) => fs.write(fd, m.subarray(0, ${SIZE}), 0, ${SIZE}, 0, (err, n) => {
+          fs.closeSync(fd)
+          resolve(err ? err.code : n)
+        }))
+        m.close()
+        results.push(await written)
+      }
+      // Each byte written is the file's or a tombstone's zero.
+      const data = fs.readFileSync(${JSON.stringify(out)})
+      return { results, size: data.length, foreign: data.some((b) => b !== 0x61 && b !== 0) }
+    })`)
+    helpersRemove(file)
+    helpersRemove(out)
+    assert.deepStrictEqual(r, { results: [SIZE, SIZE, SIZE, SIZE], size: SIZE, foreign: false })
+  })
+
+  it('lets zlib compress a view in flight on the thread pool when close() runs', function () {
+    const file = tempFile(Buffer.alloc(SIZE, 'abcdefgh'))
+    const r = probe(`run(async () => {
+      const zlib = require('zlib')
+      const results = []
+      for (let i = 0; i < 4; i++) {
+        const m = mmap.open(${JSON.stringify(file)})
+        // One output chunk for the whole input: zlib reads the view once,
+        // on a pool thread, while close() runs here.
+        const done = new Promise((resolve) => zlib.deflateRaw(m.subarray(0, ${SIZE}), { level: 1, chunkSize: ${SIZE * 2} },
+          (err, out) => resolve(err ? err.code : 'compressed')))
+        m.close()
+        results.push(await done)
+      }
+      return results
+    })`)
+    helpersRemove(file)
+    assert.deepStrictEqual(r, ['compressed', 'compressed', 'compressed', 'compressed'])
+  })
+
+  it('leaves a tombstone over a closed map while a view lives, and unmaps it once the view is collected', function () {
+    needsProc(this)
+    const length = 3 * 1024 * 1024 + 5 * 4096
+    const file = tempFile(length)
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      await collect()
+      const before = tombstoneBytes()
+      let views = []
+      for (let i = 0; i < 3; i++) {
+        const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
+        views.push(m.buffer)
+        m.close()
+      }
+      const whileHeld = { tombstones: tombstoneBytes() - before, fileMaps: mapsOf(file), fileFds: fdsOf(file), detached: views.every((v) => v.byteLength === 0) }
+      views = null
+      await collect()
+      return { whileHeld, after: tombstoneBytes() - before }
+    })`)
+    helpersRemove(file)
+    // V8 maps heap pages the same way (256 KiB each), so the counts are
+    // bounds: three tombstones while the views live, none after.
+    const { tombstones, ...rest } = r.whileHeld
+    assert.deepStrictEqual(rest, { fileMaps: 0, fileFds: 0, detached: true })
+    assert.ok(tombstones >= 3 * length && tombstones < 4 * length, `${tombstones} bytes of tombstones while the views live`)
+    assert.ok(r.after < length, `${r.after} bytes of tombstones after the views are collected`)
+  })
+
+  it('unmaps a closed map at once when no view of it was ever made', function () {
+    needsProc(this)
+    const length = 3 * 1024 * 1024 + 7 * 4096
+    const file = tempFile(length)
+    const r = probe(`run(async () => {
+      await collect()
+      const before = tombstoneBytes()
+      const m = mmap.open(${JSON.stringify(file)}, { access: mmap.ACCESS_WRITE })
+      m.set(0, 1)
+      m.close()
+      return [tombstoneBytes() - before, mapsOf(${JSON.stringify(file)})]
+    })`)
+    helpersRemove(file)
+    assert.ok(r[0] < length, `${r[0]} bytes of tombstones after close()`)
+    assert.strictEqual(r[1], 0)
+  })
+
+  it('keeps a private map\'s bytes when it must move while old views are still alive', function () {
+    const file = tempFile(1 << 20)
+    const r = probe(`run(async () => {
+      const results = []
+      const fd = fs.openSync(${JSON.stringify(file)}, 'r+')
+      // Private memory: anonymous, and a MAP_PRIVATE map of a file (whose
+      // changed pages exist nowhere else).
+      for (const target of [-1, fd]) {
+        const size = 1 << 20
+        const m = new Mmap(target, size, { flags: mmap.MAP_PRIVATE })
+        for (let i = 0; i < size; i += 4096) m.set(i, (i >> 12) & 255)
+        const old = m.buffer
+        // Something right after the map keeps it from growing in place.
+        const blocker = new Mmap(-1, 4096)
+        const moved = m.resize(64 << 20)
+        let kept = true
+        for (let i = 0; i < size; i += 4096) if (m.get(i) !== ((i >> 12) & 255)) kept = false
+        results.push({ moved, kept, detached: old.byteLength, zero: m.get((64 << 20) - 1) })
+        m.close()
+        blocker.close()
+      }
+      fs.closeSync(fd)
+      return results
+    })`)
+    helpersRemove(file)
+    assert.strictEqual(r.length, 2)
+    for (const x of r) {
+      assert.strictEqual(x.kept, true)
+      assert.strictEqual(x.detached, 0)
+      assert.strictEqual(x.zero, 0)
+    }
   })
 })
 

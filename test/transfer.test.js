@@ -4,7 +4,7 @@
 const assert = require('assert')
 const { MessageChannel } = require('worker_threads')
 const mmap = require('..')
-const { runChild } = require('./helpers')
+const { runChild, tempFile, removeFile } = require('./helpers')
 
 const hasTransfer = typeof ArrayBuffer.prototype.transfer === 'function'
 
@@ -46,6 +46,55 @@ describe('transferring mapped memory', function () {
       assert.strictEqual(r.signal, null, r.stderr)
       assert.strictEqual(r.status, 0, r.stderr)
       assert.strictEqual(r.stdout.trim(), 'ERR_MMAP_TRANSFER true')
+    })
+
+    it('leaves memory moved out by another realm\'s transfer() readable as zeros after close(), a shrink or a move', function () {
+      // Another realm (vm) has its own ArrayBuffer.prototype, which the
+      // module does not guard: its transfer() moves the mapped memory into a
+      // buffer close() cannot detach. The memory becomes a tombstone.
+      const file = tempFile(Buffer.alloc(3 * 4096, 0x5a))
+      const r = runChild(`
+        const fs = require('fs')
+        const vm = require('vm')
+        const mmap = require(MMAP)
+        const transfer = vm.runInNewContext('ArrayBuffer.prototype.transfer')
+        const out = []
+        const probe = (ab) => { const u8 = new Uint8Array(ab); const first = u8[0]; u8[1] = 0xee; return [ab.byteLength, first, u8[u8.length - 1]] }
+
+        let m = mmap.open(${JSON.stringify(file)}, { access: mmap.ACCESS_WRITE })
+        let t = transfer.call(m.buffer)
+        out.push(probe(t).join())
+        m.close()
+        out.push(probe(t).join())
+
+        m = mmap.open(${JSON.stringify(file)}, { access: mmap.ACCESS_WRITE })
+        t = transfer.call(m.subarray(2 * 4096, 3 * 4096).buffer)
+        m.resize(4096)
+        out.push(probe(t).join())
+        m.close()
+
+        m = new mmap.Mmap(-1, 4096, { flags: mmap.MAP_PRIVATE })
+        m.set(0, 7)
+        t = transfer.call(m.buffer)
+        const blocker = new mmap.Mmap(-1, 4096)
+        m.resize(64 << 20)
+        out.push(probe(t).join(), m.get(0))
+        m.close()
+        blocker.close()
+        const file = fs.readFileSync(${JSON.stringify(file)})
+        console.log(out.join(' | '), '|', file.length, file[1])
+      `)
+      removeFile(file)
+      assert.strictEqual(r.signal, null, r.stderr)
+      assert.strictEqual(r.status, 0, r.stderr)
+      // The first write reaches the file (the map was open); writes after
+      // close() land in the tombstone.
+      assert.strictEqual(r.stdout.trim(), [
+        '12288,90,90', '12288,0,0', // the whole map, before and after close()
+        '12288,90,0', // the whole map (the subarray's buffer) after a shrink to one page: the kept page, then the tombstone
+        '4096,0,0', '7', // an anonymous map that moved as it grew; the map kept its byte
+        '4096 238' // the file: cut to one page, with the writes made while it was mapped
+      ].join(' | '))
     })
   } else {
     it('has no ArrayBuffer transfer() on this Node.js (20): nothing can move mapped memory', function () {
