@@ -320,38 +320,15 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
   return 0;
 }
 
-// Puts zero-filled private memory where a view was, while m->retire says
-// JavaScript may still reach it (see mm_map_t.retire), and records it.
-// Windows cannot swap a view for private memory in one step without
-// placeholders (Windows 10 1803 and later; Wine refuses them), so the view
-// is unmapped first and the tombstone made at its address right after: a
-// thread that reserves memory there in between keeps the address, and the
-// range goes unrecorded.
-static void
-mm__tombstone(mm_map_t *m, void *base, size_t length) {
-  if (!m->retire || m->retired_count >= MM_RETIRED_MAX || length == 0) return;
-  void *p = VirtualAlloc(base, length, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-  if (p == NULL) return;
-  m->retired[m->retired_count].base = p;
-  m->retired[m->retired_count].length = length;
-  m->retired_count++;
-}
-
-void
-mm__tombstone_free(void *base, size_t length) {
-  (void)length;
-  (void)VirtualFree(base, 0, MEM_RELEASE);
-}
+static BOOL mm__unmap_view(mm_map_t *m, void *base, size_t length);
 
 // Unmaps the view (leaving a tombstone where m->retire asks for one) and
 // closes the section; the state stays for a remap.
 static int
 mm__drop_view(mm_map_t *m, mm_error_t *err) {
   mm_win_t *w = mm__win(m);
-  if (m->os_base != NULL) {
-    if (!UnmapViewOfFile(m->os_base)) return mm__fail_last(err, "munmap");
-    mm__tombstone(m, m->os_base, m->os_length);
-  }
+  if (m->os_base != NULL && !mm__unmap_view(m, m->os_base, m->os_length))
+    return mm__fail_last(err, "munmap");
   m->os_base = NULL;
   if (w != NULL && w->section != NULL) CloseHandle(w->section);
   if (w != NULL) w->section = NULL;
@@ -429,6 +406,8 @@ mm__tag_in_use(const wchar_t *tag) {
   return 1;
 }
 
+static int mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view);
+
 // Maps the old view back after a failed resize, where it was if possible.
 // The file holds the bytes of a file-backed map; anonymous memory comes
 // back from keep (a copy of min(old, kept) bytes), when given.
@@ -439,9 +418,12 @@ mm__restore(mm_map_t *m, size_t old_os_length, void *old_base, const void *keep,
   HANDLE section = NULL;
   void *view = NULL;
   if (old_os_length == 0) return;
-  if (mm__map_section(m, (HANDLE)m->fd, old_os_length, w->tag, old_base, &section, &view,
-                      &ignored) < 0)
-    return;
+  // A tombstone left where the view was gives the address back to it.
+  int rc = mm__untomb(m, old_base, old_os_length, &section, &view);
+  if (rc < 0)
+    rc = mm__map_section(m, (HANDLE)m->fd, old_os_length, w->tag, old_base, &section, &view,
+                         &ignored);
+  if (rc < 0) return;
   if (keep != NULL) memcpy(view, keep, kept);
   w->section = section;
   m->os_base = view;
@@ -634,6 +616,7 @@ static PVOID mm__guard_handle = NULL;
 static uintptr_t mm__image_start = 0, mm__image_end = 0;
 
 static LONG CALLBACK mm__guard_handler(PEXCEPTION_POINTERS info);
+static int mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
 
 // This DLL's address range, from its PE header.
 static void
@@ -733,6 +716,12 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
   uintptr_t addr = (uintptr_t)e->ExceptionInformation[1];
   LONG verdict = EXCEPTION_CONTINUE_SEARCH;
   AcquireSRWLockExclusive(&mm__guard_lock);
+  // A touch of a view while it was being swapped for a tombstone.
+  if (e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
+      mm__tomb_retry_locked(addr, e->ExceptionInformation[0])) {
+    ReleaseSRWLockExclusive(&mm__guard_lock);
+    return EXCEPTION_CONTINUE_EXECUTION;
+  }
   for (mm_guard_record_t *r = mm__guard_records; r != NULL; r = r->next) {
     if (addr < r->start || addr >= r->end) continue;
     if (r->replaced) {
@@ -768,6 +757,124 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
   return verdict;
 }
 
+// Tombstones -------------------------------------------------------------------
+//
+// Memory leaving a map while a view may still reach it (mm_map_t.retire) is
+// swapped for zero-filled private memory at the same address. Windows cannot
+// swap a view for private memory in one step (placeholders only trade the
+// view for inaccessible reserved memory, and Wine refuses them), so the view
+// is unmapped and the tombstone allocated at its address while the guard's
+// lock is held; a thread that touches the range in between faults, and the
+// handler, which takes the same lock, lets the touch run again once the
+// tombstone is there. A copy the kernel makes from the range in between (a
+// WriteFile in flight) fails with an error instead. Tombstones are recorded
+// here for the handler.
+
+static mm_span_t *mm__tombs = NULL;
+static size_t mm__tomb_count = 0, mm__tomb_capacity = 0;
+
+// Installs the vectored handler once; with the lock held.
+static int
+mm__guard_install_locked(void) {
+  if (mm__guard_handle == NULL) {
+    mm__host();
+    mm__image_range();
+    // First in line: V8's own handler (WebAssembly traps) must not see our faults.
+    mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
+  }
+  return mm__guard_handle != NULL;
+}
+
+// Room for one more tombstone; with the lock held.
+static int
+mm__tomb_reserve_locked(void) {
+  if (mm__tomb_count < mm__tomb_capacity) return 1;
+  size_t capacity = mm__tomb_capacity == 0 ? 16 : mm__tomb_capacity * 2;
+  mm_span_t *tombs = realloc(mm__tombs, capacity * sizeof(*tombs));
+  if (tombs == NULL) return 0;
+  mm__tombs = tombs;
+  mm__tomb_capacity = capacity;
+  return 1;
+}
+
+static void
+mm__tomb_forget_locked(void *base) {
+  for (size_t i = 0; i < mm__tomb_count; i++) {
+    if (mm__tombs[i].base == base) {
+      mm__tombs[i] = mm__tombs[--mm__tomb_count];
+      return;
+    }
+  }
+}
+
+// Whether a faulting read or write at addr, inside a tombstone, may run
+// again: the page is there now. With the lock held.
+static int
+mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind) {
+  for (size_t i = 0; i < mm__tomb_count; i++) {
+    uintptr_t start = (uintptr_t)mm__tombs[i].base;
+    if (addr < start || addr - start >= mm__tombs[i].length) continue;
+    MEMORY_BASIC_INFORMATION mbi;
+    if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0 || mbi.State != MEM_COMMIT ||
+        (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS)))
+      return 0;
+    DWORD writable =
+        PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
+    DWORD readable = writable | PAGE_READONLY | PAGE_EXECUTE_READ;
+    return kind == 1 ? (mbi.Protect & writable) != 0 : kind == 0 && (mbi.Protect & readable) != 0;
+  }
+  return 0;
+}
+
+// Unmaps a view; while m->retire is set, leaves a tombstone in its place
+// and records it in m->retired.
+static BOOL
+mm__unmap_view(mm_map_t *m, void *base, size_t length) {
+  if (!m->retire || m->retired_count >= MM_RETIRED_MAX) return UnmapViewOfFile(base);
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  int tomb = mm__guard_install_locked() && mm__tomb_reserve_locked();
+  BOOL ok = UnmapViewOfFile(base);
+  if (ok && tomb && VirtualAlloc(base, length, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == base) {
+    mm_span_t span = {base, length};
+    mm__tombs[mm__tomb_count++] = span;
+    m->retired[m->retired_count++] = span;
+  }
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+  return ok;
+}
+
+void
+mm__tombstone_free(void *base, size_t length) {
+  (void)length;
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  mm__tomb_forget_locked(base);
+  (void)VirtualFree(base, 0, MEM_RELEASE);
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+}
+
+// After a failed resize: when the last tombstone m retired is at base, maps
+// the map's view back in its place and returns 0 (-1: no such tombstone, or
+// no view could be mapped). A touch of the range in between faults: unlike
+// the swap above, this one is not covered by the handler.
+static int
+mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view) {
+  mm_win_t *w = mm__win(m);
+  int last = m->retired_count - 1;
+  if (last < 0 || m->retired[last].base != base) return -1;
+  mm_error_t ignored;
+  int rc = -1;
+  AcquireSRWLockExclusive(&mm__guard_lock);
+  if (VirtualFree(base, 0, MEM_RELEASE)) {
+    // Should another thread take the address in between, the view goes
+    // elsewhere (the map has moved, so its views are detached).
+    rc = mm__map_section(m, (HANDLE)m->fd, os_length, w->tag, base, section, view, &ignored);
+    mm__tomb_forget_locked(base);
+    m->retired_count = last;
+  }
+  ReleaseSRWLockExclusive(&mm__guard_lock);
+  return rc;
+}
+
 int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = calloc(1, sizeof(*r));
@@ -776,13 +883,7 @@ mm__guard_add(mm_map_t *m, mm_error_t *err) {
   r->end = r->start + m->os_length;
   r->map = m;
   AcquireSRWLockExclusive(&mm__guard_lock);
-  if (mm__guard_handle == NULL) {
-    mm__host();
-    mm__image_range();
-    // First in line: V8's own handler (WebAssembly traps) must not see our faults.
-    mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
-  }
-  int ok = mm__guard_handle != NULL;
+  int ok = mm__guard_install_locked();
   if (ok) {
     r->next = mm__guard_records;
     mm__guard_records = r;

@@ -810,7 +810,16 @@ describe('memory a view may still reach is never unmapped under it', function ()
     })`)
     helpersRemove(file)
     helpersRemove(out)
-    assert.deepStrictEqual(r, { results: [SIZE, SIZE, SIZE, SIZE], size: SIZE, foreign: false })
+    assert.strictEqual(r.foreign, false)
+    assert.strictEqual(r.size, SIZE)
+    if (process.platform === 'win32') {
+      // Windows cannot swap a view for a tombstone in one step: a copy the
+      // kernel makes from the range in that instant fails (an error, not a
+      // crash). At least the writes that missed it wrote every byte.
+      for (const x of r.results) assert.ok(x === SIZE || typeof x === 'string', String(x))
+    } else {
+      assert.deepStrictEqual(r.results, [SIZE, SIZE, SIZE, SIZE])
+    }
   })
 
   it('lets zlib compress a view in flight on the thread pool when close() runs', function () {

@@ -91,7 +91,10 @@ describe('transferring mapped memory', function () {
       // close() land in the tombstone.
       assert.strictEqual(r.stdout.trim(), [
         '12288,90,90', '12288,0,0', // the whole map, before and after close()
-        '12288,90,0', // the whole map (the subarray's buffer) after a shrink to one page: the kept page, then the tombstone
+        // The whole map (the subarray's buffer) after a shrink to one page:
+        // the kept page, then the tombstone (Windows maps the file again, so
+        // all of it is a tombstone there).
+        process.platform === 'win32' ? '12288,0,0' : '12288,90,0',
         '4096,0,0', '7', // an anonymous map that moved as it grew; the map kept its byte
         '4096 238' // the file: cut to one page, with the writes made while it was mapped
       ].join(' | '))
