@@ -37,9 +37,20 @@ typedef struct mm_instance_s {
 
 // The finalizer hint of an external ArrayBuffer or Buffer the module makes.
 // Node may run the finalizer inside napi_create_external_* when that call
-// fails; while the record says MM_EXT_CREATING the finalizer only notes it,
-// and the caller, which sees the failure, does the cleanup once.
-enum { MM_EXT_CREATING, MM_EXT_LIVE, MM_EXT_DROPPED };
+// fails, or later (the buffer was made but not its wrapper). While the
+// record says MM_EXT_CREATING the finalizer only notes that it ran, and the
+// caller, which sees the failure, cleans up; when it has not run yet, the
+// caller marks the record MM_EXT_ORPHAN and the finalizer frees it.
+enum { MM_EXT_CREATING, MM_EXT_LIVE, MM_EXT_DROPPED, MM_EXT_ORPHAN };
+
+// After a failed napi_create_external_*: whether the caller frees the record
+// now (the finalizer ran, or never will); otherwise it is left to the finalizer.
+static bool
+mm_external_failed(int *state, napi_status status) {
+  if (*state == MM_EXT_DROPPED || status == napi_no_external_buffers_allowed) return true;
+  *state = MM_EXT_ORPHAN;
+  return false;
+}
 
 // A view is done when both its ArrayBuffer object and the memory it was
 // made over (V8's backing store) are gone. Detaching the object lets go of
@@ -409,6 +420,10 @@ mm_view_finalize(napi_env env, void *data, void *hint) {
     ext->state = MM_EXT_DROPPED;
     return;
   }
+  if (ext->state == MM_EXT_ORPHAN) {
+    free(ext);
+    return;
+  }
   if (--ext->lives == 0) mm_view_done(env, ext);
 }
 
@@ -594,7 +609,7 @@ mm_napi_view(napi_env env, napi_callback_info info) {
   napi_status status = napi_create_external_arraybuffer(env, h->map.data + start, length,
                                                         mm_view_finalize, ext, &ab);
   if (status != napi_ok) {
-    free(ext);
+    if (mm_external_failed(&ext->state, status)) free(ext);
     if (status == napi_no_external_buffers_allowed)
       return mm_napi_throw_code(env, "ERR_MMAP_EXTERNAL_BUFFERS",
                                 "this runtime does not allow external buffers, so zero-copy views "
@@ -701,7 +716,8 @@ mm_big_block_finalize(napi_env env, void *data, void *hint) {
     return;
   }
   int64_t ignored;
-  napi_adjust_external_memory(env, -(int64_t)block->size, &ignored);
+  if (block->state == MM_EXT_LIVE)
+    napi_adjust_external_memory(env, -(int64_t)block->size, &ignored);
   mm_big_free(block->base, block->size);
   free(block);
 }
@@ -727,8 +743,9 @@ mm_napi_copy_out(napi_env env, const uint8_t *src, size_t length) {
       if (block->base != NULL) {
         dst = (uint8_t *)block->base + lead;
         memcpy(dst, src, length);
-        if (napi_create_external_buffer(env, length, dst, mm_big_block_finalize, block, &buf) ==
-            napi_ok) {
+        napi_status status =
+            napi_create_external_buffer(env, length, dst, mm_big_block_finalize, block, &buf);
+        if (status == napi_ok) {
           block->state = MM_EXT_LIVE;
           int64_t ignored;
           // The garbage collector cannot see this memory otherwise.
@@ -738,7 +755,8 @@ mm_napi_copy_out(napi_env env, const uint8_t *src, size_t length) {
         // External buffers refused (Electron) or too large: the heap path.
         napi_value ignored;
         napi_get_and_clear_last_exception(env, &ignored);
-        mm_big_free(block->base, block->size);
+        if (!mm_external_failed(&block->state, status)) block = NULL; // the finalizer frees it
+        if (block != NULL) mm_big_free(block->base, block->size);
       }
     }
     free(block);

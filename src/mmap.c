@@ -144,9 +144,13 @@ mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   if (length > SIZE_MAX - m->skew) return mm__fail(err, "mremap", MM_ERANGE);
   // The guard forgets the old range while it changes. Pages it replaced stay
   // replaced through a remap; the check below gives the file's bytes back to
-  // the ones a grown file covers again.
-  mm__guard_remove(m);
+  // the ones a grown file covers again. A shrink in place keeps the guard on
+  // until the mapping is trimmed: a touch of the part being cut off (I/O in
+  // flight on a view) after the file is truncated then reads a zero page
+  // rather than raising SIGBUS.
+  if (!(mm__shrinks_in_place && length < m->length)) mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
+  mm__guard_remove(m);
   if (m->length == 0) m->data = mm_empty_sentinel;
   if (!m->anonymous && m->os_base != NULL) {
     mm_error_t guard_err;

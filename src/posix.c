@@ -286,7 +286,8 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
 
 // Gives [base, base + length) of m's memory back to the OS, or, while
 // m->retire is set, replaces it with zero-filled private memory and records
-// it in m->retired. base is where the OS mapping or one of its pages starts.
+// it in m->retired (MM_RETIRED_MAX is never reached: see mmap.h). base is where the OS mapping or
+// one of its pages starts.
 static void
 mm__retire(mm_map_t *m, void *base, size_t length) {
   size_t page = mm__page();
@@ -294,15 +295,16 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
   if (length == 0) return;
   if (m->retire && m->retired_count < MM_RETIRED_MAX) {
     // MAP_FIXED swaps the pages in one step, so no other thread can map
-    // anything into the range between its old and its new memory.
-    void *p = mmap(base, length, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
-    if (p == base) {
-      m->retired[m->retired_count].base = base;
-      m->retired[m->retired_count].length = length;
-      m->retired_count++;
-      return;
-    }
+    // anything into the range between its old and its new memory. Where no
+    // tombstone can be had (the process's limit of mappings, a strict
+    // commit limit), the old pages stay and are retired as they are: memory
+    // a view may reach is never unmapped.
+    (void)mmap(base, length, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
+    m->retired[m->retired_count].base = base;
+    m->retired[m->retired_count].length = length;
+    m->retired_count++;
+    return;
   }
   (void)munmap(base, length);
 }
@@ -628,7 +630,7 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
 // Shrinks the OS mapping of m in place to os_length bytes (0: unmaps it).
 // Trimming the end of a mapping never splits one, so munmap() cannot run out
 // of map entries here; a tombstone for the end can, and the end is then
-// unmapped instead (see mm__retire).
+// retired as it is (see mm__retire).
 static int
 mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
   size_t page = mm__page();
@@ -644,6 +646,8 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
   if (os_length == 0) m->os_base = NULL;
   return 0;
 }
+
+const int mm__shrinks_in_place = 1;
 
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {

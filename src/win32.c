@@ -269,13 +269,14 @@ mm__copy_on_write(const mm_map_t *m) {
 }
 
 // Creates (or, for a name in use, opens) the section behind a view of
-// os_length bytes and maps it, at want when that address is free. A file
+// os_length bytes and maps it, at want when that address is free (only
+// there when exact is set). A file
 // section spans the file up to the end of the view: CreateFileMapping grows
 // a shorter file to that size when the section is writable (Python on
 // Windows: a length past the end extends the file).
 static int
-mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag, void *want,
-                HANDLE *section_out, void **view_out, mm_error_t *err) {
+mm__map_section_at(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag, void *want,
+                   int exact, HANDLE *section_out, void **view_out, mm_error_t *err) {
   uint64_t start = m->anonymous ? 0 : m->offset - m->skew;
   uint64_t span = start + os_length;
   DWORD protect = PAGE_READWRITE;
@@ -287,7 +288,7 @@ mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t 
   void *view = NULL;
   if (want != NULL)
     view = MapViewOfFileEx(section, access, (DWORD)(start >> 32), (DWORD)start, os_length, want);
-  if (view == NULL)
+  if (view == NULL && !exact)
     view = MapViewOfFileEx(section, access, (DWORD)(start >> 32), (DWORD)start, os_length, NULL);
   if (view == NULL) {
     int code = mm__translate(GetLastError());
@@ -297,6 +298,12 @@ mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t 
   *section_out = section;
   *view_out = view;
   return 0;
+}
+
+static int
+mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag, void *want,
+                HANDLE *section_out, void **view_out, mm_error_t *err) {
+  return mm__map_section_at(m, file, os_length, tag, want, 0, section_out, view_out, err);
 }
 
 int
@@ -549,6 +556,8 @@ done:
 // Where data points when the map lost its memory (see mm__resize).
 static uint8_t mm__lost[1];
 
+const int mm__shrinks_in_place = 0;
+
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   void *old_base = m->os_base;
@@ -763,12 +772,13 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
 // swapped for zero-filled private memory at the same address. Windows cannot
 // swap a view for private memory in one step (placeholders only trade the
 // view for inaccessible reserved memory, and Wine refuses them), so the view
-// is unmapped and the tombstone allocated at its address while the guard's
+// is unmapped and the tombstone reserved at its address while the guard's
 // lock is held; a thread that touches the range in between faults, and the
 // handler, which takes the same lock, lets the touch run again once the
-// tombstone is there. A copy the kernel makes from the range in between (a
-// WriteFile in flight) fails with an error instead. Tombstones are recorded
-// here for the handler.
+// tombstone is there. Tombstones are only reserved (no commit charge): the
+// handler commits a page of zeros where one is touched. A copy the kernel
+// makes from the range (a WriteFile in flight) fails with an error instead.
+// Tombstones are recorded here for the handler.
 
 static mm_span_t *mm__tombs = NULL;
 static size_t mm__tomb_count = 0, mm__tomb_capacity = 0;
@@ -808,16 +818,21 @@ mm__tomb_forget_locked(void *base) {
 }
 
 // Whether a faulting read or write at addr, inside a tombstone, may run
-// again: the page is there now. With the lock held.
+// again: the page is committed now (here, when it was only reserved). With
+// the lock held.
 static int
 mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind) {
   for (size_t i = 0; i < mm__tomb_count; i++) {
     uintptr_t start = (uintptr_t)mm__tombs[i].base;
     if (addr < start || addr - start >= mm__tombs[i].length) continue;
+    if (kind != 0 && kind != 1) return 0;
     MEMORY_BASIC_INFORMATION mbi;
-    if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0 || mbi.State != MEM_COMMIT ||
-        (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS)))
-      return 0;
+    if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0) return 0;
+    if (mbi.State == MEM_RESERVE) {
+      size_t page = mm__system_info.dwPageSize;
+      return VirtualAlloc((void *)(addr - addr % page), page, MEM_COMMIT, PAGE_READWRITE) != NULL;
+    }
+    if (mbi.State != MEM_COMMIT || (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS))) return 0;
     DWORD writable =
         PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
     DWORD readable = writable | PAGE_READONLY | PAGE_EXECUTE_READ;
@@ -834,7 +849,9 @@ mm__unmap_view(mm_map_t *m, void *base, size_t length) {
   AcquireSRWLockExclusive(&mm__guard_lock);
   int tomb = mm__guard_install_locked() && mm__tomb_reserve_locked();
   BOOL ok = UnmapViewOfFile(base);
-  if (ok && tomb && VirtualAlloc(base, length, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == base) {
+  // Reserved only: committing would charge the whole range to the commit
+  // limit; the handler commits a page when something touches it.
+  if (ok && tomb && VirtualAlloc(base, length, MEM_RESERVE, PAGE_READWRITE) == base) {
     mm_span_t span = {base, length};
     mm__tombs[mm__tomb_count++] = span;
     m->retired[m->retired_count++] = span;
@@ -853,21 +870,25 @@ mm__tombstone_free(void *base, size_t length) {
 }
 
 // After a failed resize: when the last tombstone m retired is at base, maps
-// the map's view back in its place and returns 0 (-1: no such tombstone, or
-// no view could be mapped). A touch of the range in between faults: unlike
-// the swap above, this one is not covered by the handler.
+// the map's view back in its place and returns 0. Returns -1, the tombstone
+// kept, when there is none or the view cannot be mapped exactly there. A
+// touch of the range in the instant between is not retried by the handler.
 static int
 mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view) {
   mm_win_t *w = mm__win(m);
   int last = m->retired_count - 1;
   if (last < 0 || m->retired[last].base != base) return -1;
+  size_t length = m->retired[last].length;
   mm_error_t ignored;
   int rc = -1;
   AcquireSRWLockExclusive(&mm__guard_lock);
   if (VirtualFree(base, 0, MEM_RELEASE)) {
-    // Should another thread take the address in between, the view goes
-    // elsewhere (the map has moved, so its views are detached).
-    rc = mm__map_section(m, (HANDLE)m->fd, os_length, w->tag, base, section, view, &ignored);
+    rc = mm__map_section_at(m, (HANDLE)m->fd, os_length, w->tag, base, 1, section, view, &ignored);
+    if (rc < 0 && VirtualAlloc(base, length, MEM_RESERVE, PAGE_READWRITE) == base) {
+      ReleaseSRWLockExclusive(&mm__guard_lock);
+      return -1;
+    }
+    // The view is back, or the tombstone is lost (the address was taken).
     mm__tomb_forget_locked(base);
     m->retired_count = last;
   }
