@@ -286,8 +286,8 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
 
 // Gives [base, base + length) of m's memory back to the OS, or, while
 // m->retire is set, replaces it with zero-filled private memory and records
-// it in m->retired (MM_RETIRED_MAX is never reached: see mmap.h). base is where the OS mapping or
-// one of its pages starts.
+// it in m->retired (one call retires at most two ranges: see mmap.h). base
+// is where the OS mapping or one of its pages starts.
 static void
 mm__retire(mm_map_t *m, void *base, size_t length) {
   size_t page = mm__page();

@@ -270,10 +270,10 @@ mm__copy_on_write(const mm_map_t *m) {
 
 // Creates (or, for a name in use, opens) the section behind a view of
 // os_length bytes and maps it, at want when that address is free (only
-// there when exact is set). A file
-// section spans the file up to the end of the view: CreateFileMapping grows
-// a shorter file to that size when the section is writable (Python on
-// Windows: a length past the end extends the file).
+// there when exact is set). A file section spans the file up to the end of
+// the view: CreateFileMapping grows a shorter file to that size when the
+// section is writable (Python on Windows: a length past the end extends the
+// file).
 static int
 mm__map_section_at(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag, void *want,
                    int exact, HANDLE *section_out, void **view_out, mm_error_t *err) {
@@ -777,8 +777,8 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
 // handler, which takes the same lock, lets the touch run again once the
 // tombstone is there. Tombstones are only reserved (no commit charge): the
 // handler commits a page of zeros where one is touched. A copy the kernel
-// makes from the range (a WriteFile in flight) fails with an error instead.
-// Tombstones are recorded here for the handler.
+// makes from the range (a WriteFile in flight) stops there instead: a short
+// write or an error. Tombstones are recorded here for the handler.
 
 static mm_span_t *mm__tombs = NULL;
 static size_t mm__tomb_count = 0, mm__tomb_capacity = 0;
