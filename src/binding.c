@@ -43,6 +43,15 @@ typedef struct mm_instance_s {
 // caller marks the record MM_EXT_ORPHAN and the finalizer frees it.
 enum { MM_EXT_CREATING, MM_EXT_LIVE, MM_EXT_DROPPED, MM_EXT_ORPHAN };
 
+// In a finalizer: whether it goes on to release the record; false when it
+// ran inside napi_create_external_* (the caller, seeing the failure, does).
+static bool
+mm_external_finalizing(int *state) {
+  if (*state != MM_EXT_CREATING) return true;
+  *state = MM_EXT_DROPPED;
+  return false;
+}
+
 // After a failed napi_create_external_*: whether the caller frees the record
 // now (the finalizer ran, or never will); otherwise it is left to the finalizer.
 static bool
@@ -416,10 +425,7 @@ mm_view_done(napi_env env, mm_external_t *ext) {
 static void
 mm_view_finalize(napi_env env, void *data, void *hint) {
   mm_external_t *ext = hint;
-  if (ext->state == MM_EXT_CREATING) {
-    ext->state = MM_EXT_DROPPED;
-    return;
-  }
+  if (!mm_external_finalizing(&ext->state)) return;
   if (ext->state == MM_EXT_ORPHAN) {
     free(ext);
     return;
@@ -711,10 +717,7 @@ mm_napi_new_buffer(napi_env env, size_t length, uint8_t **data) {
 static void
 mm_big_block_finalize(napi_env env, void *data, void *hint) {
   mm_external_t *block = hint;
-  if (block->state == MM_EXT_CREATING) {
-    block->state = MM_EXT_DROPPED;
-    return;
-  }
+  if (!mm_external_finalizing(&block->state)) return;
   int64_t ignored;
   if (block->state == MM_EXT_LIVE)
     napi_adjust_external_memory(env, -(int64_t)block->size, &ignored);
