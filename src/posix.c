@@ -284,6 +284,9 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
   return mm__map_region(m, fd, m->os_length, &m->os_base, err);
 }
 
+static void mm__guard_tombstone(void *base, size_t length);
+static void mm__guard_tombstone_gone(void *base);
+
 // Gives [base, base + length) of m's memory back to the OS, or, while
 // m->retire is set, replaces it with zero-filled private memory and records
 // it in m->retired (one call retires at most two ranges: see mmap.h). base
@@ -301,6 +304,7 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
     // a view may reach is never unmapped.
     (void)mmap(base, length, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
+    if (!m->anonymous) mm__guard_tombstone(base, length);
     m->retired[m->retired_count].base = base;
     m->retired[m->retired_count].length = length;
     m->retired_count++;
@@ -311,6 +315,7 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
 
 void
 mm__tombstone_free(void *base, size_t length) {
+  mm__guard_tombstone_gone(base);
   (void)munmap(base, length);
 }
 
@@ -481,10 +486,11 @@ mm__guard_install(mm_error_t *err) {
   return 0;
 }
 
-int
-mm__guard_add(mm_map_t *m, mm_error_t *err) {
+// Records [start, start + length) as m's; with the lock held.
+static int
+mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_record_t **out,
+                        mm_error_t *err) {
   int rc = 0;
-  pthread_mutex_lock(&mm__guard_lock);
   if (!mm__guard_installed) rc = mm__guard_install(err);
   mm_guard_record_t *free_record = NULL;
   mm_guard_block_t *b = &mm__guard_first;
@@ -503,13 +509,28 @@ mm__guard_add(mm_map_t *m, mm_error_t *err) {
     b = b->next;
   }
   if (rc == 0) {
-    uintptr_t start = (uintptr_t)m->os_base;
     __atomic_store_n(&free_record->start, start, __ATOMIC_RELEASE);
-    __atomic_store_n(&free_record->end, start + m->os_length, __ATOMIC_RELEASE);
+    __atomic_store_n(&free_record->end, start + length, __ATOMIC_RELEASE);
     __atomic_store_n(&free_record->map, m, __ATOMIC_RELEASE);
-    m->guard = free_record;
+    *out = free_record;
   }
+  return rc;
+}
+
+static void
+mm__guard_clear_locked(mm_guard_record_t *r) {
+  __atomic_store_n(&r->map, NULL, __ATOMIC_RELEASE);
+  __atomic_store_n(&r->start, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&r->end, 0, __ATOMIC_RELEASE);
+}
+
+int
+mm__guard_add(mm_map_t *m, mm_error_t *err) {
+  mm_guard_record_t *r = NULL;
+  pthread_mutex_lock(&mm__guard_lock);
+  int rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, &r, err);
   pthread_mutex_unlock(&mm__guard_lock);
+  if (rc == 0) m->guard = r;
   return rc;
 }
 
@@ -518,11 +539,48 @@ mm__guard_remove(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL) return;
   pthread_mutex_lock(&mm__guard_lock);
-  __atomic_store_n(&r->map, NULL, __ATOMIC_RELEASE);
-  __atomic_store_n(&r->start, 0, __ATOMIC_RELEASE);
-  __atomic_store_n(&r->end, 0, __ATOMIC_RELEASE);
+  mm__guard_clear_locked(r);
   pthread_mutex_unlock(&mm__guard_lock);
   m->guard = NULL;
+}
+
+// Tombstones of file mappings stay guarded, as if they were a map of their
+// own: a thread that touched a page of the file past its end just before
+// the page became a tombstone, and whose SIGBUS arrives after the map's own
+// record is gone, still finds the range here; the handler maps a zero page
+// there (as it would in the map) and the touch runs again. The same covers
+// file pages kept where no tombstone could be made (see mm__retire).
+static mm_map_t mm__tomb_guard = {
+    .anonymous = 1,
+    .access = MM_ACCESS_WRITE,
+    .flags = MAP_PRIVATE,
+    .prot = PROT_READ | PROT_WRITE,
+    .lost_from = SIZE_MAX,
+};
+
+static void
+mm__guard_tombstone(void *base, size_t length) {
+  mm_guard_record_t *r = NULL;
+  mm_error_t ignored;
+  pthread_mutex_lock(&mm__guard_lock);
+  (void)mm__guard_record_locked((uintptr_t)base, length, &mm__tomb_guard, &r, &ignored);
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+static void
+mm__guard_tombstone_gone(void *base) {
+  pthread_mutex_lock(&mm__guard_lock);
+  for (mm_guard_block_t *b = &mm__guard_first; b != NULL; b = b->next) {
+    for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
+      mm_guard_record_t *r = &b->records[i];
+      if (r->map == &mm__tomb_guard && r->start == (uintptr_t)base) {
+        mm__guard_clear_locked(r);
+        pthread_mutex_unlock(&mm__guard_lock);
+        return;
+      }
+    }
+  }
+  pthread_mutex_unlock(&mm__guard_lock);
 }
 
 uint32_t
