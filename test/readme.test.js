@@ -258,6 +258,8 @@ describe('README: what close() and a shrinking resize() do to each kind of view'
       assert.strictEqual(v[name].byteLength, 0, name)
       assert.strictEqual(v[name].length, 0, name)
       assert.strictEqual(v[name][0], undefined, name)
+      v[name][0] = 5
+      assert.strictEqual(v[name][0], undefined, `${name}: a write is dropped`)
     }
     // A DataView over a detached ArrayBuffer throws on every access, byteLength included.
     for (const use of [(dv) => dv.byteLength, (dv) => dv.byteOffset, (dv) => dv.getFloat64(0), (dv) => dv.setUint8(0, 1)]) {
@@ -327,6 +329,11 @@ describe('README: search() and matchAll() bounds, as Python\'s pos and endpos', 
     try {
       m.write(Buffer.from(text, 'latin1'))
       assert.deepStrictEqual([...m.matchAll(/\w$/gm, 0, 4)].map((x) => x.index), [3])
+      // The README's own examples, over 'ab cd ef'.
+      m.seek(0)
+      m.write(Buffer.from('ab cd ef'))
+      assert.deepStrictEqual([/a$/, /a\b/, /a(?!b)/].map((re) => m.search(re, 0, 1).index), [0, 0, 0])
+      assert.deepStrictEqual([m.search(/^b/, 1), m.search(/\bb/, 1), m.search(/(?<=a)b/, 1).index], [null, null, 1])
       assert.deepStrictEqual([...m.matchAll(/(?<=\s)\w/g, 3, 11)].map((x) => x.index), [3, 6, 9])
     } finally {
       m.close()
