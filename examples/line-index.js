@@ -7,12 +7,21 @@
 //   node examples/line-index.js build FILE         writes FILE.lines, prints the number of lines
 //   node examples/line-index.js get FILE N [N...]   prints lines N, ... (1-based), building the
 //                                                  index first if it is missing or stale
+//   node examples/line-index.js --help
+// Exit status: 0 done, 1 a line number past the last line, 2 an error (a message on stderr).
 //
 // The index file: a header of Float64 values [MAGIC, file size, file mtime (ms), line count],
 // then line count + 1 offsets: line k (0-based) is the bytes [offset[k], offset[k + 1]) without
 // its newline. Float64 holds every offset exactly up to 2^53 bytes.
 const fs = require('fs')
+const path = require('path')
 const mmap = require('mmap-native')
+
+const USAGE = 'usage: node examples/line-index.js build FILE | get FILE N [N...]\n'
+const HELP = USAGE + `  build FILE       index the lines of FILE into FILE.lines; print the number of lines
+  get FILE N...    print lines N... of FILE (1-based), indexing it first if needed
+Exit status: 0 done, 1 a line number past the last line, 2 an error.
+`
 
 const MAGIC = 0x4c494e45 // 'LINE'
 const HEADER = 4
@@ -116,28 +125,80 @@ class LineIndex {
   }
 }
 
-function main ([command, file, ...numbers]) {
-  if (command === 'build' && file !== undefined && numbers.length === 0) {
+// A usage error: the message, then the usage line, exit status 2.
+class UsageError extends Error {}
+
+// A one-line reason for an error with a code, in the words command-line tools use.
+const REASONS = {
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  EACCES: 'Permission denied',
+  ENOTDIR: 'Not a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device'
+}
+
+// { command, file, numbers } from the command line; { help: true } for --help.
+function parseArguments (argv) {
+  if (argv.includes('--help')) return { help: true }
+  const [command, file, ...numbers] = argv
+  if (command !== 'build' && command !== 'get') {
+    throw new UsageError(command === undefined ? 'a command is needed' : `unknown command '${command}'`)
+  }
+  if (file === undefined) throw new UsageError(`${command} needs a FILE`)
+  if (command === 'build' && numbers.length > 0) throw new UsageError('build takes one FILE and no line numbers')
+  if (command === 'get' && numbers.length === 0) throw new UsageError('get needs at least one line number')
+  for (const n of numbers) {
+    if (!/^[0-9]+$/.test(n) || !Number.isSafeInteger(Number(n)) || Number(n) < 1) {
+      throw new UsageError(`'${n}' is not a line number (a whole number from 1)`)
+    }
+  }
+  // A directory would fail later with a puzzling error from mmap: say what it is.
+  if (fs.statSync(file).isDirectory()) {
+    throw Object.assign(new Error(`EISDIR: illegal operation on a directory, ${file}`), { code: 'EISDIR', path: file })
+  }
+  return { command, file, numbers: numbers.map(Number) }
+}
+
+// The one line printed for `err`.
+function errorLine (err) {
+  if (err.path !== undefined && REASONS[err.code] !== undefined) return `${err.path}: ${REASONS[err.code]}`
+  return err.message
+}
+
+function run ({ command, file, numbers }) {
+  if (command === 'build') {
     console.log(buildIndex(file))
     return 0
   }
-  if (command === 'get' && file !== undefined && numbers.length > 0) {
-    const index = new LineIndex(file)
-    try {
-      for (const n of numbers) {
-        if (!/^\d+$/.test(n) || Number(n) < 1 || Number(n) > index.count) {
-          process.stderr.write(`line ${n} is not in 1..${index.count}\n`)
-          return 1
-        }
-        process.stdout.write(Buffer.concat([index.line(Number(n)), Buffer.from('\n')]))
+  const index = new LineIndex(file)
+  try {
+    for (const n of numbers) {
+      if (n > index.count) {
+        process.stderr.write(`line ${n} is not in 1..${index.count}\n`)
+        return 1
       }
-    } finally {
-      index.close()
+      process.stdout.write(Buffer.concat([index.line(n), Buffer.from('\n')]))
     }
-    return 0
+  } finally {
+    index.close()
   }
-  process.stderr.write('usage: node examples/line-index.js build FILE | get FILE N [N...]\n')
-  return 2
+  return 0
+}
+
+function main (argv) {
+  try {
+    const args = parseArguments(argv)
+    if (args.help) {
+      process.stdout.write(HELP)
+      return 0
+    }
+    return run(args)
+  } catch (err) {
+    process.stderr.write(`${path.basename(__filename)}: ${errorLine(err)}\n`)
+    if (err instanceof UsageError) process.stderr.write(USAGE)
+    return 2
+  }
 }
 
 module.exports = { buildIndex, LineIndex }

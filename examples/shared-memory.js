@@ -8,11 +8,43 @@
 //     Atomics.load before them.
 //
 //   node examples/shared-memory.js [MESSAGES] [ADDS]
+//     MESSAGES  request/reply round trips (default 3), ADDS  Atomics.add per process (default 100000)
+//   Exit status: 0 done, 1 the exchange failed, 2 bad arguments (a message on stderr).
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { spawn } = require('child_process')
 const mmap = require('mmap-native')
+
+const USAGE = 'usage: node examples/shared-memory.js [MESSAGES] [ADDS]\n'
+const HELP = USAGE + `Two processes share one mapped file: both add ADDS times to one counter with Atomics.add
+(default 100000), then the parent sends MESSAGES requests (default 3) that the child answers.
+Exit status: 0 done, 1 the exchange failed, 2 bad arguments.
+`
+// The counter is one Int32 that both processes add to, and sequence numbers are Int32 too.
+const MAX_MESSAGES = 1000000
+const MAX_ADDS = 2 ** 30 - 1
+
+// The command line: { messages, adds }, { help: true }, or { error } (a one-line message).
+function parseArguments (argv) {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true }
+  if (argv.length > 2) return { error: `expected at most 2 arguments, got ${argv.length}` }
+  const count = (text, what, fallback, max) => {
+    if (text === undefined) return fallback
+    if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+      throw new RangeError(`${what} must be a whole number from 1 to ${max}, not '${text}'`)
+    }
+    return Number(text)
+  }
+  try {
+    return {
+      messages: count(argv[0], 'MESSAGES', 3, MAX_MESSAGES),
+      adds: count(argv[1], 'ADDS', 100000, MAX_ADDS)
+    }
+  } catch (err) {
+    return { error: err.message }
+  }
+}
 
 // Int32 slots at the start of the map.
 const REQUEST_SEQ = 0 // the parent's last request number; -1 asks the child to exit
@@ -113,16 +145,22 @@ if (require.main === module) {
   if (first === '--child') {
     child(rest[0], Number(rest[1]))
   } else {
-    const messages = first === undefined ? 3 : Number(first)
-    const adds = rest[0] === undefined ? 100000 : Number(rest[0])
-    parent(messages, adds, (err, lines) => {
-      for (const line of lines) console.log(line)
-      if (err) {
-        console.error(err.message)
-        process.exitCode = 1
-      }
-    })
+    const args = parseArguments(process.argv.slice(2))
+    if (args.help) {
+      process.stdout.write(HELP)
+    } else if (args.error) {
+      process.stderr.write(`${path.basename(__filename)}: ${args.error}\n${USAGE}`)
+      process.exitCode = 2
+    } else {
+      parent(args.messages, args.adds, (err, lines) => {
+        for (const line of lines) console.log(line)
+        if (err) {
+          console.error(err.message)
+          process.exitCode = 1
+        }
+      })
+    }
   }
 }
 
-module.exports = { parent }
+module.exports = { parent, parseArguments }

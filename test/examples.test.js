@@ -93,7 +93,7 @@ describe('examples: grep.js', function () {
     const text = sampleText(2000) + '\n'
     const file = tempFile(text)
     files.push(file)
-    const r = example('grep.js', ['err(or)? ', file])
+    const r = example('grep.js', ['-n', 'err(or)? ', file])
     assert.strictEqual(r.stderr, '')
     assert.strictEqual(r.status, 0)
     const expected = referenceGrep(Buffer.from(text).toString('latin1'), /err(or)? /)
@@ -105,19 +105,19 @@ describe('examples: grep.js', function () {
     const text = 'a.b\naxb\nA.B x\n(a.b)\nnothing\na.b'
     const file = tempFile(text)
     files.push(file)
-    assert.strictEqual(example('grep.js', ['-F', 'a.b', file]).stdout, '1:a.b\n4:(a.b)\n6:a.b\n')
-    assert.strictEqual(example('grep.js', ['a.b', file]).stdout, '1:a.b\n2:axb\n4:(a.b)\n6:a.b\n')
-    assert.strictEqual(example('grep.js', ['-F', '-i', 'a.b', file]).stdout, '1:a.b\n3:A.B x\n4:(a.b)\n6:a.b\n')
+    assert.strictEqual(example('grep.js', ['-n', '-F', 'a.b', file]).stdout, '1:a.b\n4:(a.b)\n6:a.b\n')
+    assert.strictEqual(example('grep.js', ['-n', 'a.b', file]).stdout, '1:a.b\n2:axb\n4:(a.b)\n6:a.b\n')
+    assert.strictEqual(example('grep.js', ['-nFi', 'a.b', file]).stdout, '1:a.b\n3:A.B x\n4:(a.b)\n6:a.b\n')
   })
 
   it('matches UTF-8 text and prints the lines byte for byte', function () {
     const text = 'plain\nhéllo wörld\nhello\nwörld\n'
     const file = tempFile(text)
     files.push(file)
-    const r = example('grep.js', ['ö', file])
+    const r = example('grep.js', ['-n', 'ö', file])
     assert.strictEqual(r.status, 0)
     assert.strictEqual(Buffer.from(r.stdout, 'latin1').toString('utf8'), '2:héllo wörld\n4:wörld\n')
-    assert.strictEqual(Buffer.from(example('grep.js', ['-F', 'héllo', file]).stdout, 'latin1').toString(), '2:héllo wörld\n')
+    assert.strictEqual(Buffer.from(example('grep.js', ['-n', '-F', 'héllo', file]).stdout, 'latin1').toString(), '2:héllo wörld\n')
   })
 
   it('-c counts matching lines; nothing found exits 1; bad usage exits 2', function () {
@@ -129,7 +129,7 @@ describe('examples: grep.js', function () {
     assert.strictEqual(none.stdout, '')
     const usage = example('grep.js', ['only-a-pattern'])
     assert.strictEqual(usage.status, 2)
-    assert.match(usage.stderr, /^usage: /)
+    assert.match(usage.stderr, /^usage: /m)
   })
 
   it('handles an empty file, a last line without a newline and patterns matching at line ends', function () {
@@ -138,14 +138,14 @@ describe('examples: grep.js', function () {
     files.push(empty, noNewline)
     assert.strictEqual(example('grep.js', ['x', empty]).status, 1)
     assert.strictEqual(example('grep.js', ['', empty]).stdout, '')
-    assert.strictEqual(example('grep.js', ['$', noNewline]).stdout, '1:first\n2:last\n')
-    assert.strictEqual(example('grep.js', ['-F', 'st', noNewline]).stdout, '1:first\n2:last\n')
+    assert.strictEqual(example('grep.js', ['-n', '$', noNewline]).stdout, '1:first\n2:last\n')
+    assert.strictEqual(example('grep.js', ['-n', '-F', 'st', noNewline]).stdout, '1:first\n2:last\n')
   })
 
   it('finds lines past 4 GiB of a sparse file, with the right line numbers (-F: find)', function () {
     const file = bigFile()
     if (file === null) this.skip('the filesystem will not make sparse files')
-    const r = example('grep.js', ['-F', 'error', file])
+    const r = example('grep.js', ['-n', '-F', 'error', file])
     assert.strictEqual(r.stderr, '')
     assert.strictEqual(r.stdout, '3:x error\n6:late error line\n')
   })
@@ -155,7 +155,7 @@ describe('examples: grep.js', function () {
     const file = sparseWith(3 * cut, [[cut - 6, '\nfirst error here\n'], [2 * cut - 2, '\nsecond error\n'], [3 * cut, '\nlast error']])
     if (file === null) this.skip('the filesystem will not make sparse files')
     files.push(file)
-    const r = example('grep.js', ['[a-z]+ error( [a-z]+)?$', file])
+    const r = example('grep.js', ['-n', '[a-z]+ error( [a-z]+)?$', file])
     assert.strictEqual(r.stderr, '')
     assert.strictEqual(r.stdout, '2:first error here\n4:second error\n6:last error\n')
   })
@@ -263,5 +263,145 @@ describe('examples: shared-memory.js', function () {
     assert.strictEqual(r.stderr, '')
     assert.strictEqual(r.status, 0)
     assert.deepStrictEqual(fs.readdirSync(tmp), [])
+  })
+})
+
+describe('examples: flags and exit statuses as the tools they imitate', function () {
+  this.timeout(120000)
+  const files = []
+  afterEach(function () {
+    for (const file of files.splice(0)) {
+      removeFile(file)
+      removeFile(`${file}.lines`)
+    }
+  })
+
+  it('grep.js prints bare lines without -n and numbered ones with it; -- ends the options', function () {
+    const file = tempFile('one\n-x two\nthree two\n')
+    files.push(file)
+    assert.deepStrictEqual(example('grep.js', ['two', file]), { status: 0, stdout: '-x two\nthree two\n', stderr: '' })
+    assert.deepStrictEqual(example('grep.js', ['-n', 'two', file]), { status: 0, stdout: '2:-x two\n3:three two\n', stderr: '' })
+    assert.deepStrictEqual(example('grep.js', ['-ciF', 'TWO', file]), { status: 0, stdout: '2\n', stderr: '' })
+    assert.deepStrictEqual(example('grep.js', ['-n', '--', '-x', file]), { status: 0, stdout: '2:-x two\n', stderr: '' })
+    // A fixed string with regular-expression syntax in it is no bad pattern.
+    assert.deepStrictEqual(example('grep.js', ['-F', '(', file]), { status: 1, stdout: '', stderr: '' })
+  })
+
+  it('grep.js exits 0 when a line matched, 1 when none did, 2 on an error, with -c too', function () {
+    const file = tempFile('alpha\nbeta\n')
+    files.push(file)
+    const missing = path.join(tempDir(), `missing-${process.pid}`)
+    const statuses = [
+      [['alpha', file], 0], [['-c', 'alpha', file], 0], [['gamma', file], 1], [['-c', 'gamma', file], 1],
+      [['-F', 'gamma', file], 1], [['gamma', missing], 2], [['-c', '(', file], 2]
+    ]
+    for (const [args, status] of statuses) assert.strictEqual(example('grep.js', args).status, status, args.join(' '))
+    assert.strictEqual(example('grep.js', ['-c', 'gamma', file]).stdout, '0\n')
+  })
+
+  for (const name of ['grep.js', 'line-index.js', 'shared-memory.js']) {
+    it(`${name} --help prints the usage on stdout and exits 0`, function () {
+      const r = example(name, ['--help'])
+      assert.strictEqual(r.stderr, '')
+      assert.strictEqual(r.status, 0)
+      assert.ok(r.stdout.startsWith(`usage: node examples/${name} `), r.stdout)
+      assert.match(r.stdout, /Exit status: 0 /)
+    })
+  }
+
+  it('grep.js stops quietly when its reader closes the pipe early (| head -1)', function () {
+    if (process.platform === 'win32') this.skip()
+    const file = tempFile('match\n'.repeat(500000))
+    files.push(file)
+    const err = path.join(tempDir(), `grep-stderr-${process.pid}`)
+    files.push(err)
+    const script = path.join(root, 'examples', 'grep.js')
+    const r = spawnSync('sh', ['-c', '"$0" "$1" match "$2" 2>"$3" | head -1', process.execPath, script, file, err], { encoding: 'utf8', timeout: 60000 })
+    assert.strictEqual(r.stdout, 'match\n')
+    assert.strictEqual(fs.readFileSync(err, 'utf8'), '')
+  })
+})
+
+describe('examples: bad input gives one clear line on stderr and exit status 2', function () {
+  this.timeout(120000)
+  let dir, file, missing
+  before(function () {
+    dir = fs.mkdtempSync(path.join(tempDir(), 'examples-bad-'))
+    file = path.join(dir, 'text')
+    fs.writeFileSync(file, 'one\ntwo\nthree\n')
+    missing = path.join(dir, 'missing')
+  })
+  after(function () {
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  const usage = (name) => `\nusage: node examples/${name} `
+  // [example, arguments, the first line of stderr, whether the usage line follows, exit status];
+  // <file> (a 3-line text), <missing> and <dir> stand for paths.
+  const table = [
+    ['grep.js', ['x', '<missing>'], 'grep.js: <missing>: No such file or directory', false, 2],
+    ['grep.js', ['x', '<dir>'], 'grep.js: <dir>: Is a directory', false, 2],
+    ['grep.js', ['x', '<file>/sub'], 'grep.js: <file>/sub: Not a directory', false, 2],
+    ['grep.js', ['(', '<file>'], "grep.js: invalid regular expression '(': Unterminated group", false, 2],
+    ['grep.js', ['-i', 'a{2,1}', '<file>'], "grep.js: invalid regular expression 'a{2,1}': numbers out of order in {} quantifier", false, 2],
+    ['grep.js', ['(', '<missing>'], "grep.js: invalid regular expression '(': Unterminated group", false, 2],
+    ['grep.js', ['-z', 'x', '<file>'], "grep.js: invalid option -- 'z'", true, 2],
+    ['grep.js', ['--color', 'x', '<file>'], "grep.js: unrecognized option '--color'", true, 2],
+    ['grep.js', [], 'grep.js: a PATTERN and a FILE are needed', true, 2],
+    ['grep.js', ['x'], 'grep.js: a PATTERN and a FILE are needed', true, 2],
+    ['grep.js', ['x', '<file>', '<file>'], 'grep.js: only one FILE can be searched', true, 2],
+    ['line-index.js', ['get', '<missing>', '1'], 'line-index.js: <missing>: No such file or directory', false, 2],
+    ['line-index.js', ['build', '<missing>'], 'line-index.js: <missing>: No such file or directory', false, 2],
+    ['line-index.js', ['build', '<dir>'], 'line-index.js: <dir>: Is a directory', false, 2],
+    ['line-index.js', ['get', '<dir>', '1'], 'line-index.js: <dir>: Is a directory', false, 2],
+    ['line-index.js', ['get', '<file>', 'abc'], "line-index.js: 'abc' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>', '0'], "line-index.js: '0' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>', '-1'], "line-index.js: '-1' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>', '1.5'], "line-index.js: '1.5' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>', '1e3'], "line-index.js: '1e3' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>', '2', ''], "line-index.js: '' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>', '99999999999999999999'], "line-index.js: '99999999999999999999' is not a line number (a whole number from 1)", true, 2],
+    ['line-index.js', ['get', '<file>'], 'line-index.js: get needs at least one line number', true, 2],
+    ['line-index.js', ['build'], 'line-index.js: build needs a FILE', true, 2],
+    ['line-index.js', ['build', '<file>', '1'], 'line-index.js: build takes one FILE and no line numbers', true, 2],
+    ['line-index.js', [], 'line-index.js: a command is needed', true, 2],
+    ['line-index.js', ['frob', '<file>'], "line-index.js: unknown command 'frob'", true, 2],
+    ['line-index.js', ['get', '<file>', '4'], 'line 4 is not in 1..3', false, 1],
+    ['shared-memory.js', ['abc'], "shared-memory.js: MESSAGES must be a whole number from 1 to 1000000, not 'abc'", true, 2],
+    ['shared-memory.js', ['2', 'abc'], "shared-memory.js: ADDS must be a whole number from 1 to 1073741823, not 'abc'", true, 2],
+    ['shared-memory.js', ['1', '-5'], "shared-memory.js: ADDS must be a whole number from 1 to 1073741823, not '-5'", true, 2],
+    ['shared-memory.js', ['0'], "shared-memory.js: MESSAGES must be a whole number from 1 to 1000000, not '0'", true, 2],
+    ['shared-memory.js', ['1', '0'], "shared-memory.js: ADDS must be a whole number from 1 to 1073741823, not '0'", true, 2],
+    ['shared-memory.js', ['1.5'], "shared-memory.js: MESSAGES must be a whole number from 1 to 1000000, not '1.5'", true, 2],
+    ['shared-memory.js', ['1', '1e3'], "shared-memory.js: ADDS must be a whole number from 1 to 1073741823, not '1e3'", true, 2],
+    ['shared-memory.js', ['1000001'], "shared-memory.js: MESSAGES must be a whole number from 1 to 1000000, not '1000001'", true, 2],
+    ['shared-memory.js', ['1', '1073741824'], "shared-memory.js: ADDS must be a whole number from 1 to 1073741823, not '1073741824'", true, 2],
+    ['shared-memory.js', ['1', '2', '3'], 'shared-memory.js: expected at most 2 arguments, got 3', true, 2]
+  ]
+
+  for (const [name, args, line, withUsage, status] of table) {
+    it(`${name} ${args.map((a) => a === '' ? "''" : a).join(' ')} → exit ${status}: ${line}`, function () {
+      const paths = (text) => text.replace(/<(file|missing|dir)>/g, (_, key) => ({ file, missing, dir })[key])
+      const r = example(name, args.map(paths))
+      const expected = paths(line)
+      assert.strictEqual(r.status, status, r.stderr)
+      assert.strictEqual(r.stdout, '')
+      if (withUsage) {
+        assert.ok(r.stderr.startsWith(expected + usage(name)), r.stderr)
+        assert.strictEqual(r.stderr.split('\n').length, 3, r.stderr) // the message, the usage line, ''
+      } else {
+        assert.strictEqual(r.stderr, expected + '\n')
+      }
+    })
+  }
+
+  it('a failed line-index.js leaves no index file behind', function () {
+    const own = fs.mkdtempSync(path.join(dir, 'own-'))
+    const text = path.join(own, 'text')
+    fs.writeFileSync(text, 'one\n')
+    assert.strictEqual(example('line-index.js', ['get', path.join(own, 'missing'), '1']).status, 2)
+    assert.strictEqual(example('line-index.js', ['get', text, 'abc']).status, 2)
+    assert.strictEqual(example('line-index.js', ['get', own, '1']).status, 2)
+    assert.deepStrictEqual(fs.readdirSync(own), ['text'])
   })
 })
