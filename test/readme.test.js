@@ -74,9 +74,21 @@ function isModule (block) {
 // A temp folder with node_modules/mmap-native linked to this checkout.
 function sandbox () {
   const dir = fs.mkdtempSync(path.join(tempDir(), 'readme-'))
-  fs.mkdirSync(path.join(dir, 'node_modules'))
-  // 'junction': a directory link Windows makes without extra rights; ignored elsewhere.
-  fs.symlinkSync(root, path.join(dir, 'node_modules', 'mmap-native'), 'junction')
+  const pkg = path.join(dir, 'node_modules', 'mmap-native')
+  fs.mkdirSync(path.dirname(pkg))
+  try {
+    // 'junction': a directory link Windows makes without extra rights; ignored elsewhere.
+    fs.symlinkSync(root, pkg, 'junction')
+  } catch {
+    // No links here: a package that re-exports the checkout's entry points.
+    const url = (file) => JSON.stringify(require('url').pathToFileURL(path.join(root, file)).href)
+    fs.mkdirSync(pkg)
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({
+      name: 'mmap-native', exports: { import: './index.mjs', require: './index.js' }
+    }))
+    fs.writeFileSync(path.join(pkg, 'index.js'), `module.exports = require(${JSON.stringify(root)})\n`)
+    fs.writeFileSync(path.join(pkg, 'index.mjs'), `export * from ${url('index.mjs')}\nexport { default } from ${url('index.mjs')}\n`)
+  }
   return dir
 }
 
