@@ -381,7 +381,7 @@ describe('examples: bad input gives one clear line on stderr and exit status 2',
 
   for (const [name, args, line, withUsage, status] of table) {
     it(`${name} ${args.map((a) => a === '' ? "''" : a).join(' ')} → exit ${status}: ${line}`, function () {
-      if (line.includes('Not a directory') && process.platform === 'win32') skip(this, 'Windows says ENOENT for a path through a file')
+      if (line.includes('Not a directory') && process.platform === 'win32') skip(this, 'Windows reports ENOENT for a path through a file (checked under Wine)')
       const paths = (text) => text.replace(/<(file|missing|dir)>/g, (_, key) => ({ file, missing, dir })[key])
       const r = example(name, args.map(paths))
       const expected = paths(line)
