@@ -119,6 +119,12 @@ declare namespace mmap {
     indices?: MmapMatchIndices
   }
 
+  /** The options of flush() and flushAsync(). */
+  interface FlushOptions {
+    /** POSIX only: MS_SYNC (the default), MS_ASYNC, optionally OR-ed with MS_INVALIDATE. */
+    flags?: Integer
+  }
+
   /** The codes of the errors the module itself throws (OS errors carry the OS code instead). */
   type MmapErrorCode =
     | 'ERR_INVALID_ARG_TYPE'
@@ -132,6 +138,7 @@ declare namespace mmap {
     | 'ERR_MMAP_EXTERNAL_BUFFERS'
     | 'ERR_MMAP_NO_BINARY'
     | 'ERR_MMAP_TRANSFER'
+    | 'ERR_INVALID_THIS'
 
   /** An error the module throws for a usage or state problem (TypeError, RangeError or Error). */
   interface MmapError extends Error {
@@ -212,6 +219,10 @@ declare namespace mmap {
     readonly MADV_PROTECT?: number
     readonly MADV_FREE_REUSABLE?: number
     readonly MADV_FREE_REUSE?: number
+    /** POSIX: flush() flags (Python 3.15's mmap.MS_*); absent on Windows. */
+    readonly MS_SYNC?: number
+    readonly MS_ASYNC?: number
+    readonly MS_INVALIDATE?: number
   }
 
   /** A memory map: Python's `mmap.mmap`. */
@@ -275,10 +286,14 @@ declare namespace mmap {
 
     /** Resizes the map (and, for a file-backed map, the file to `offset + newSize`). */
     resize(newSize: Integer): void
-    /** msync of `[offset, offset + size)`; `size` -1 (default) means to the end. */
-    flush(offset?: Integer, size?: Integer): void
+    /**
+     * msync of `[offset, offset + size)`; `size` -1 (default) means to the end. `flags`
+     * (POSIX): MS_SYNC (default), MS_ASYNC, optionally OR-ed with MS_INVALIDATE; Windows
+     * refuses `flags`.
+     */
+    flush(offset?: Integer, size?: Integer, options?: FlushOptions | null): void
     /** flush() on the thread pool; rejects (never throws) on bad arguments. */
-    flushAsync(offset?: Integer, size?: Integer): Promise<void>
+    flushAsync(offset?: Integer, size?: Integer, options?: FlushOptions | null): Promise<void>
     /** Advice for the pages that hold `[start, start + length)`. */
     madvise(option: Integer, start?: Integer, length?: Integer | null): void
     /** Linux: names an anonymous map in /proc/self/maps. */
@@ -355,6 +370,9 @@ declare namespace mmap {
   const MADV_PROTECT: number | undefined
   const MADV_FREE_REUSABLE: number | undefined
   const MADV_FREE_REUSE: number | undefined
+  const MS_SYNC: number | undefined
+  const MS_ASYNC: number | undefined
+  const MS_INVALIDATE: number | undefined
 
   /** Every constant above, as one frozen object. */
   const constants: Constants

@@ -2,25 +2,52 @@
 // args.js: argument checks and Python's index arithmetic, done before C sees anything.
 const { invalidArgType, invalidArgValue, outOfRange } = require('./errors')
 
-// Far outside any map, yet exact as a double: where Python would clamp a
-// huge integer, so does this module.
-const HUGE = 2 ** 64
+// Python converts every integer argument to a C Py_ssize_t (or long long)
+// first, and an integer outside the signed 64-bit range is an OverflowError
+// before anything else is checked: here ERR_OUT_OF_RANGE, for every integer
+// argument of every method. Inside the range, Python's clamping holds.
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+const INT64_LIMIT = 2 ** 63 // as a Number: exact, the first integer past INT64_MAX
 
 // An integer argument as a Number. Numbers must be integers (RangeError
-// otherwise, as Node core does); bigints of any size are accepted: past 2^53
-// they round to the nearest double and past 2^64 become ±2^64, far outside
-// any map, where every range check rejects or clamps them.
+// otherwise, as Node core does); numbers and bigints must fit in a signed
+// 64-bit integer. Past 2^53 a bigint rounds to the nearest double: the
+// checks that are exact at the 2^63 edge (int64SumExceeds) take the raw value.
 function toInteger (name, value) {
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) throw outOfRange(name, 'an integer', value)
+    if (value >= INT64_LIMIT || value < -INT64_LIMIT) throw outOfRange(name, 'a signed 64-bit integer', value)
     return value + 0 // -0 becomes 0
   }
   if (typeof value === 'bigint') {
-    if (value > BigInt(HUGE)) return HUGE
-    if (value < -BigInt(HUGE)) return -HUGE
+    if (value > INT64_MAX || value < INT64_MIN) throw outOfRange(name, 'a signed 64-bit integer', value)
     return Number(value)
   }
   throw invalidArgType(name, 'of type number or bigint', value)
+}
+
+// A C int argument (Python's "i": whence, madvise's option, flush's flags):
+// an integer as above that must also fit in 32 bits (Python: OverflowError).
+function toInt32 (name, value) {
+  const n = toInteger(name, value)
+  if (n > 2 ** 31 - 1 || n < -(2 ** 31)) throw outOfRange(name, 'a 32-bit integer', value)
+  return n
+}
+
+// A C unsigned char argument (Python's "b": write_byte): 0..255 is part of
+// the conversion, so it is checked before the map's state.
+function toByte (name, value) {
+  const n = toInteger(name, value)
+  if (n < 0 || n > 255) throw outOfRange(name, '>= 0 and <= 255', value)
+  return n
+}
+
+// Python's `PY_SSIZE_T_MAX - a < b` for two integer arguments already
+// converted (so each is inside the signed 64-bit range), computed exactly
+// from the values the caller passed.
+function int64SumExceeds (a, b) {
+  return BigInt(a) + BigInt(b) > INT64_MAX
 }
 
 // Like toInteger, with undefined (and, where allowNull, null) giving fallback.
@@ -128,6 +155,9 @@ function adjustIndex (index, length) {
 
 module.exports = {
   toInteger,
+  toInt32,
+  toByte,
+  int64SumExceeds,
   optionalInteger,
   nonNegative,
   toBytes,

@@ -61,6 +61,12 @@ function readonlyError (what) {
   return coded(TypeError, 'ERR_MMAP_READONLY', `mmap can't modify a readonly memory map (${what})`)
 }
 
+// A method or getter called on something that is not one of the class's
+// objects (`const { find } = m; find(x)`), in Node's own words.
+function invalidThis (type) {
+  return coded(TypeError, 'ERR_INVALID_THIS', `Value of "this" must be of type ${type}`)
+}
+
 function closedError () {
   return coded(Error, 'ERR_MMAP_CLOSED', 'mmap closed or invalid')
 }
@@ -105,6 +111,7 @@ module.exports = {
   rangeError,
   readonlyError,
   closedError,
+  invalidThis,
   systemError,
   errnoOf,
   withPath

@@ -95,6 +95,18 @@ function resolveAccess (access, flags, prot) {
   }
 }
 
+// True for an object this module's Mmap class made (set by the class below).
+let isMmap = null
+
+// Node's ERR_INVALID_THIS for a method or getter called on another object.
+function checkThis (self) {
+  if (!isMmap(self)) throw errors.invalidThis('Mmap')
+}
+
+// What flush() passes to msync() when no flags are given: MS_SYNC, durable
+// on return (Windows has no flags; its flush is always synchronous).
+const DEFAULT_FLUSH_FLAGS = constants.MS_SYNC ?? 0
+
 class Mmap {
   #handle = null
   #length = 0
@@ -184,12 +196,27 @@ class Mmap {
     this.#trackfd = trackfd
   }
 
+  // Every method and getter checks in Python's order, the one Argument
+  // Clinic gives CPython's mmap (see README, "Errors"):
+  //   1. the receiver is an Mmap (ERR_INVALID_THIS), as Node's classes do;
+  //   2. every argument is converted, left to right: its type, a number that
+  //      is not an integer, an integer outside the signed 64-bit range, and
+  //      what the C type itself bounds (a C int, an unsigned char) -- the
+  //      args.js converters, which never look at the map;
+  //   3. closed (#live), then read-only (#writable);
+  //   4. ranges and values against the map.
+  // The subscript forms (get, set, slice, setSlice) follow mmap_subscript and
+  // mmap_ass_subscript instead: closed, read-only, then the index or slice
+  // (step first, as PySlice_Unpack; type, then range; a zero step), then the
+  // value or data.
+
   // The live handle, or ERR_MMAP_CLOSED.
   #live () {
     if (this.#handle === null) throw errors.closedError()
     return this.#handle
   }
 
+  // The live handle of a writable map, or ERR_MMAP_CLOSED, ERR_MMAP_READONLY.
   #writable (what) {
     const handle = this.#live()
     if (this.#access === ACCESS_READ) throw errors.readonlyError(what)
@@ -197,15 +224,18 @@ class Mmap {
   }
 
   get length () {
+    checkThis(this)
     this.#live()
     return this.#length
   }
 
   get closed () {
+    checkThis(this)
     return this.#handle === null
   }
 
   close () {
+    checkThis(this)
     if (this.#handle === null) return
     const handle = this.#handle
     this.#handle = null
@@ -214,11 +244,13 @@ class Mmap {
   }
 
   [Symbol.dispose] () {
+    checkThis(this)
     this.close()
   }
 
   // The size of the file behind the map (an anonymous map's length).
   size () {
+    checkThis(this)
     const handle = this.#live()
     if (!this.#trackfd) {
       const err = errors.systemError(errors.errnoOf('EBADF'), 'fstat')
@@ -231,6 +263,7 @@ class Mmap {
 
   // The whole map as one zero-copy ArrayBuffer.
   get buffer () {
+    checkThis(this)
     const handle = this.#live()
     if (this.#buffer === null) {
       if (this.#length === 0) {
@@ -247,6 +280,7 @@ class Mmap {
 
   // A zero-copy Buffer over [start, end) of the map (Buffer.subarray's clamping).
   subarray (start, end) {
+    checkThis(this)
     start = args.optionalInteger('start', start, 0)
     end = args.optionalInteger('end', end, Infinity)
     const handle = this.#live()
@@ -263,59 +297,68 @@ class Mmap {
     return Buffer.from(mappedView(handle, start, size))
   }
 
-  get (index) {
+  // The index of get() and set(), counted from the end when negative; the
+  // map is live.
+  #index (index) {
     index = args.toInteger('index', index)
-    const handle = this.#live()
     const i = index < 0 ? index + this.#length : index
     if (i < 0 || i >= this.#length) throw errors.rangeError(`mmap index ${index} out of range for length ${this.#length}`)
-    return binding.get(handle, i)
+    return i
+  }
+
+  // PySlice_Unpack then PySlice_AdjustIndices: step first (a zero step is an
+  // error before start and end are looked at), then start, then end.
+  #slice (start, end, step) {
+    step = args.optionalInteger('step', step, 1, true)
+    if (step === 0) throw errors.invalidArgValue('step', step, 'must not be zero')
+    start = args.optionalInteger('start', start, undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const s = args.adjustSlice(this.#length, start, end, step)
+    s.step = step
+    return s
+  }
+
+  get (index) {
+    checkThis(this)
+    const handle = this.#live()
+    return binding.get(handle, this.#index(index))
   }
 
   set (index, value) {
-    index = args.toInteger('index', index)
-    value = args.toInteger('value', value)
+    checkThis(this)
     const handle = this.#writable('set')
-    const i = index < 0 ? index + this.#length : index
-    if (i < 0 || i >= this.#length) throw errors.rangeError(`mmap index ${index} out of range for length ${this.#length}`)
-    if (value < 0 || value > 255) throw errors.outOfRange('value', '>= 0 and <= 255', value)
-    binding.set(handle, i, value)
+    const i = this.#index(index)
+    binding.set(handle, i, args.toByte('value', value))
   }
 
   slice (start, end, step) {
-    start = args.optionalInteger('start', start, undefined, true)
-    end = args.optionalInteger('end', end, undefined, true)
-    step = args.optionalInteger('step', step, 1, true)
-    if (step === 0) throw errors.invalidArgValue('step', step, 'must not be zero')
+    checkThis(this)
     const handle = this.#live()
-    const s = args.adjustSlice(this.#length, start, end, step)
+    const s = this.#slice(start, end, step)
     if (s.count > MAX_VIEW) throw errors.rangeError(`a slice of ${s.count} bytes is longer than the longest Buffer (${MAX_VIEW} bytes)`)
     // An empty slice may start at -1 (a negative step): nothing to copy.
     if (s.count === 0) return Buffer.alloc(0)
-    if (step === 1) return binding.copy(handle, s.start, s.count)
-    return binding.copyStep(handle, s.start, step, s.count)
+    if (s.step === 1) return binding.copy(handle, s.start, s.count)
+    return binding.copyStep(handle, s.start, s.step, s.count)
   }
 
   setSlice (start, end, data, step) {
-    start = args.optionalInteger('start', start, undefined, true)
-    end = args.optionalInteger('end', end, undefined, true)
-    const bytes = args.toBytes('data', data)
-    step = args.optionalInteger('step', step, 1, true)
-    if (step === 0) throw errors.invalidArgValue('step', step, 'must not be zero')
+    checkThis(this)
     const handle = this.#writable('setSlice')
-    const s = args.adjustSlice(this.#length, start, end, step)
+    const s = this.#slice(start, end, step)
+    const bytes = args.toBytes('data', data)
     if (bytes.length !== s.count) {
       throw errors.rangeError(`mmap slice assignment is wrong size: the slice has ${s.count} bytes, data has ${bytes.length}`)
     }
     if (s.count === 0) return
-    if (step === 1) binding.write(handle, s.start, bytes)
-    else binding.writeStep(handle, s.start, step, s.count, bytes)
+    if (s.step === 1) binding.write(handle, s.start, bytes)
+    else binding.writeStep(handle, s.start, s.step, s.count, bytes)
   }
 
-  // Python's find/rfind bounds: start defaults to the current position,
-  // negatives count from the end, and a start past the end finds nothing.
+  // Python's find/rfind bounds, on the converted start and end of a live
+  // map: start defaults to the current position, negatives count from the
+  // end, and a start past the end finds nothing.
   #searchRange (start, end) {
-    start = args.optionalInteger('start', start, undefined, true)
-    end = args.optionalInteger('end', end, undefined, true)
     const length = this.#length
     start = start === undefined ? this.#pos : start
     if (start > length) return null
@@ -325,23 +368,30 @@ class Mmap {
   }
 
   find (sub, start, end) {
+    checkThis(this)
     const needle = args.toBytes('sub', sub, true)
-    const range = this.#searchRange(start, end)
+    start = args.optionalInteger('start', start, undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
     const handle = this.#live()
+    const range = this.#searchRange(start, end)
     if (range === null) return -1
     return binding.find(handle, needle, range[0], range[1])
   }
 
   rfind (sub, start, end) {
+    checkThis(this)
     const needle = args.toBytes('sub', sub, true)
-    const range = this.#searchRange(start, end)
+    start = args.optionalInteger('start', start, undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
     const handle = this.#live()
+    const range = this.#searchRange(start, end)
     if (range === null) return -1
     return binding.rfind(handle, needle, range[0], range[1])
   }
 
   // bytes.count: start defaults to 0, bounds as in bytes methods.
   count (sub, start, end) {
+    checkThis(this)
     const needle = args.toBytes('sub', sub, true)
     start = args.optionalInteger('start', start, 0, true)
     end = args.optionalInteger('end', end, undefined, true)
@@ -355,6 +405,7 @@ class Mmap {
   }
 
   read (n) {
+    checkThis(this)
     n = args.optionalInteger('n', n, -1, true)
     const handle = this.#live()
     const remaining = Math.max(this.#length - this.#pos, 0)
@@ -368,12 +419,14 @@ class Mmap {
   }
 
   readByte () {
+    checkThis(this)
     const handle = this.#live()
     if (this.#pos >= this.#length) throw errors.rangeError(`read byte out of range: position ${this.#pos} of ${this.#length}`)
     return binding.get(handle, this.#pos++)
   }
 
   readline () {
+    checkThis(this)
     const handle = this.#live()
     const line = binding.readline(handle, this.#pos)
     this.#pos += line.length
@@ -381,6 +434,7 @@ class Mmap {
   }
 
   write (data) {
+    checkThis(this)
     const bytes = args.toBytes('data', data)
     const handle = this.#writable('write')
     const pos = this.#pos
@@ -393,8 +447,8 @@ class Mmap {
   }
 
   writeByte (byte) {
-    byte = args.toInteger('byte', byte)
-    if (byte < 0 || byte > 255) throw errors.outOfRange('byte', '>= 0 and <= 255', byte)
+    checkThis(this)
+    byte = args.toByte('byte', byte)
     const handle = this.#writable('writeByte')
     if (this.#pos >= this.#length) throw errors.rangeError(`write byte out of range: position ${this.#pos} of ${this.#length}`)
     binding.set(handle, this.#pos, byte)
@@ -402,8 +456,9 @@ class Mmap {
   }
 
   seek (pos, whence) {
+    checkThis(this)
     pos = args.toInteger('pos', pos)
-    whence = args.optionalInteger('whence', whence, 0)
+    whence = whence === undefined ? 0 : args.toInt32('whence', whence)
     this.#live()
     let where
     if (whence === 0) where = pos
@@ -416,15 +471,18 @@ class Mmap {
   }
 
   tell () {
+    checkThis(this)
     this.#live()
     return this.#pos
   }
 
   seekable () {
+    checkThis(this)
     return true
   }
 
   move (dest, src, count) {
+    checkThis(this)
     dest = args.toInteger('dest', dest)
     src = args.toInteger('src', src)
     count = args.toInteger('count', count)
@@ -436,10 +494,18 @@ class Mmap {
     binding.move(handle, dest, src, count)
   }
 
-  // The range flush() and flushAsync() cover; null when there is nothing to sync.
-  #flushRange (offset, size) {
+  // flush() and flushAsync(): [offset, size, flags] to sync, or null when
+  // there is nothing to write back.
+  #flushArgs (offset, size, options) {
     offset = args.optionalInteger('offset', offset, 0)
     size = args.optionalInteger('size', size, -1)
+    const opts = args.optionsObject('options', options)
+    let flags = DEFAULT_FLUSH_FLAGS
+    if (opts.flags !== undefined) {
+      flags = args.toInt32('options.flags', opts.flags)
+      // Windows has no msync() flags, and Python's flush() there has no flags.
+      if (isWindows) throw errors.invalidArgValue('options.flags', flags, 'is not supported on Windows')
+    }
     this.#live()
     const length = this.#length
     if (size === -1 && offset >= 0) size = Math.max(length - offset, 0)
@@ -448,32 +514,37 @@ class Mmap {
     }
     // Python: read-only and copy-on-write maps have nothing to write back.
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return null
-    return [offset, size]
+    return [offset, size, flags]
   }
 
-  flush (offset, size) {
-    const range = this.#flushRange(offset, size)
-    if (range !== null) binding.sync(this.#handle, range[0], range[1])
+  flush (offset, size, options) {
+    checkThis(this)
+    const job = this.#flushArgs(offset, size, options)
+    if (job !== null) binding.sync(this.#handle, job[0], job[1], job[2])
   }
 
-  flushAsync (offset, size) {
+  flushAsync (offset, size, options) {
     try {
-      const range = this.#flushRange(offset, size)
-      if (range === null) return Promise.resolve()
-      return binding.syncAsync(this.#handle, range[0], range[1])
+      checkThis(this)
+      const job = this.#flushArgs(offset, size, options)
+      if (job === null) return Promise.resolve()
+      return binding.syncAsync(this.#handle, job[0], job[1], job[2])
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
   resize (newSize) {
+    checkThis(this)
     newSize = args.toInteger('newSize', newSize)
     const handle = this.#live()
     if (!this.#trackfd) throw errors.invalidArgValue('newSize', newSize, "can't be applied: this map was made with trackfd: false")
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) {
       throw errors.coded(TypeError, 'ERR_MMAP_READONLY', "mmap can't resize a readonly or copy-on-write memory map")
     }
-    if (newSize < 0 || newSize > Number.MAX_SAFE_INTEGER - this.#offset) throw errors.outOfRange('newSize', '>= 0', newSize)
+    if (newSize < 0 || newSize > Number.MAX_SAFE_INTEGER - this.#offset) {
+      throw errors.outOfRange('newSize', `>= 0 and <= ${Number.MAX_SAFE_INTEGER} - offset`, newSize)
+    }
     binding.resize(handle, newSize)
     // The old ArrayBuffer has the old length (and was detached if the
     // memory moved or shrank): the next access makes a new one.
@@ -482,23 +553,28 @@ class Mmap {
   }
 
   madvise (option, start, length) {
-    option = args.toInteger('option', option)
+    checkThis(this)
+    option = args.toInt32('option', option)
     start = args.optionalInteger('start', start, 0)
+    const raw = length
     length = args.optionalInteger('length', length, undefined, true)
     const handle = this.#live()
     const size = this.#length
-    if (option > 2 ** 31 - 1 || option < -(2 ** 31)) throw errors.outOfRange('option', 'a 32-bit integer', option)
     if (start < 0 || start >= size) throw errors.rangeError(`madvise start out of bounds: ${start} in a ${size}-byte map`)
     if (length === undefined) length = size
     if (length < 0) throw errors.outOfRange('length', '>= 0', length)
-    // Python: start + length must fit in a signed 64-bit size; past that it
-    // is an OverflowError, below it the length is clamped to the map.
-    if (length > 2 ** 63 - 1 - start) throw errors.outOfRange('length', '<= 2 ** 63 - 1 - start', length)
+    // Python: start + length must fit in a signed 64-bit size (exactly, from
+    // the value passed); past that it is an OverflowError, below it the
+    // length is clamped to the map.
+    if (typeof raw === 'bigint' || length > Number.MAX_SAFE_INTEGER) {
+      if (args.int64SumExceeds(start, raw)) throw errors.outOfRange('length', '<= 2 ** 63 - 1 - start', raw)
+    }
     if (length > size - start) length = size - start
     binding.advise(handle, option, start, length)
   }
 
   setName (name) {
+    checkThis(this)
     if (typeof name !== 'string') throw errors.invalidArgType('name', 'of type string', name)
     const handle = this.#live()
     if (name.includes('\0')) throw errors.invalidArgValue('name', name, 'must not contain null bytes')
@@ -509,12 +585,14 @@ class Mmap {
   }
 
   search (regexp, start, end) {
+    checkThis(this)
     const it = this.#matches('search', regexp, start, end)
     const first = it.next()
     return first.done ? null : first.value
   }
 
   matchAll (regexp, start, end) {
+    checkThis(this)
     return this.#matches('matchAll', regexp, start, end)
   }
 
@@ -534,8 +612,15 @@ class Mmap {
   }
 
   [util.inspect.custom] () {
+    checkThis(this)
     if (this.#handle === null) return 'Mmap <closed>'
     return `Mmap <access=${ACCESS_NAMES[this.#access]}, length=${this.#length}, pos=${this.#pos}, offset=${this.#offset}>`
+  }
+
+  static {
+    // The brand check behind checkThis(): a private field, so any object
+    // this class made (subclasses included) passes, and nothing else can.
+    isMmap = (value) => typeof value === 'object' && value !== null && #handle in value
   }
 }
 

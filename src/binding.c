@@ -983,24 +983,27 @@ mm_napi_move(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// sync(handle, offset, length): msync, durable on return
+// sync(handle, offset, length, flags): msync with the flags (MS_SYNC: durable on return)
 static napi_value
 mm_napi_sync(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   size_t offset, length;
+  int32_t flags;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length))
+  if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length) ||
+      !mm_napi_int32(env, argv[3], &flags))
     return NULL;
   mm_error_t err;
-  if (mm_map_sync(&h->map, offset, length, &err) < 0) return mm_napi_throw(env, &err);
+  if (mm_map_sync(&h->map, offset, length, flags, &err) < 0) return mm_napi_throw(env, &err);
   return NULL;
 }
 
 typedef struct mm_flush_job_s {
   mm_handle_t *h;
   size_t offset, length;
+  int flags;
   mm_error_t err;
   int rc;
   napi_deferred deferred;
@@ -1013,7 +1016,7 @@ mm_flush_execute(napi_env env, void *data) {
   // shrunk meanwhile: close() defers the unmap and resize() refuses while
   // h->pending is non-zero, so the range checked at queue time still holds.
   mm_flush_job_t *job = data;
-  job->rc = mm_map_sync(&job->h->map, job->offset, job->length, &job->err);
+  job->rc = mm_map_sync(&job->h->map, job->offset, job->length, job->flags, &job->err);
 }
 
 static void
@@ -1039,15 +1042,17 @@ mm_flush_complete(napi_env env, napi_status status, void *data) {
   free(job);
 }
 
-// syncAsync(handle, offset, length) -> Promise: msync on the libuv thread pool
+// syncAsync(handle, offset, length, flags) -> Promise: msync on the libuv thread pool
 static napi_value
 mm_napi_sync_async(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], promise, name;
+  size_t argc = 4;
+  napi_value argv[4], promise, name;
   size_t offset, length;
+  int32_t flags;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length))
+  if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length) ||
+      !mm_napi_int32(env, argv[3], &flags))
     return NULL;
   if (!mm_range_ok(offset, length, h->map.length))
     return mm_napi_throw_range(env, "flush values out of range");
@@ -1056,6 +1061,7 @@ mm_napi_sync_async(napi_env env, napi_callback_info info) {
   job->h = h;
   job->offset = offset;
   job->length = length;
+  job->flags = flags;
   if (napi_create_string_utf8(env, "mmap-native:flush", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
       napi_create_async_work(env, NULL, name, mm_flush_execute, mm_flush_complete, job,

@@ -132,10 +132,10 @@ mm_map_file_size(mm_map_t *m, uint64_t *size, mm_error_t *err) {
 }
 
 int
-mm_map_sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err) {
+mm_map_sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err) {
   if (!mm_range_ok(offset, length, m->length)) return mm__fail(err, "msync", MM_ERANGE);
   if (length == 0) return 0;
-  return mm__sync(m, offset, length, err);
+  return mm__sync(m, offset, length, flags, err);
 }
 
 int

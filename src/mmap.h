@@ -102,7 +102,7 @@ int mm_file_info(mm_fd_t fd, uint64_t *size, int *regular, mm_error_t *err);
 int mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err);
 int mm_map_close(mm_map_t *m, mm_error_t *err);
 int mm_map_file_size(mm_map_t *m, uint64_t *size, mm_error_t *err);
-int mm_map_sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err);
+int mm_map_sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err);
 int mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 int mm_map_advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);

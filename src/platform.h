@@ -21,8 +21,9 @@ void mm__close_fd(mm_fd_t fd);
 // sets m->os_base. m->os_length is never 0.
 int mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err);
 int mm__unmap(mm_map_t *m, mm_error_t *err);
-// Writes [offset, offset + length) of the user's range to the file, durably.
-int mm__sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err);
+// Writes [offset, offset + length) of the user's range to the file: msync() with the
+// caller's flags on POSIX (MS_SYNC: durably), always synchronously on Windows.
+int mm__sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err);
 // Resizes the map (and a file-backed map's file to offset + length). On
 // failure nothing has changed. On success m->data/os_base may have moved
 // (*moved is set to 1 when they did). length may be 0.

@@ -39,8 +39,17 @@
 #define MM_HAVE_MREMAP 1
 #endif
 
-// Python's MAP_*, PROT_* and MADV_* constants, each where the platform's headers define it.
+// Python's MAP_*, PROT_*, MADV_* and MS_* constants, each where the platform's headers define it.
 static const mm_constant_t mm__constant_table[] = {
+#ifdef MS_SYNC
+    {"MS_SYNC", MS_SYNC},
+#endif
+#ifdef MS_ASYNC
+    {"MS_ASYNC", MS_ASYNC},
+#endif
+#ifdef MS_INVALIDATE
+    {"MS_INVALIDATE", MS_INVALIDATE},
+#endif
 #ifdef PROT_READ
     {"PROT_READ", PROT_READ},
 #endif
@@ -326,13 +335,15 @@ mm__unmap(mm_map_t *m, mm_error_t *err) {
 }
 
 int
-mm__sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err) {
+mm__sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err) {
   // msync() only accepts page-aligned addresses: start at the page that
   // holds data + offset and widen the length by the same amount. The range
-  // stays inside the OS mapping, which starts on a page boundary.
+  // stays inside the OS mapping, which starts on a page boundary. The flags
+  // are the caller's (MS_SYNC, MS_ASYNC, MS_INVALIDATE); msync() itself
+  // refuses a bad combination with EINVAL, as Python reports it.
   uintptr_t start = (uintptr_t)(m->data + offset);
   size_t lead = start % mm__page();
-  if (msync((void *)(start - lead), length + lead, MS_SYNC) == -1)
+  if (msync((void *)(start - lead), length + lead, flags) == -1)
     return mm__fail(err, "msync", -errno);
   return 0;
 }

@@ -351,7 +351,10 @@ mm__unmap(mm_map_t *m, mm_error_t *err) {
 }
 
 int
-mm__sync(mm_map_t *m, size_t offset, size_t length, mm_error_t *err) {
+mm__sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err) {
+  // Windows has no msync() flags (the JavaScript layer refuses them, as
+  // Python's flush() there has none): a flush is always synchronous.
+  (void)flags;
   // Anonymous memory has no file to write to.
   if (m->anonymous || mm__copy_on_write(m)) return 0;
   // FlushViewOfFile rounds the address down to a page itself. It starts the

@@ -46,6 +46,10 @@ function integer ({ undefined: undef = TYPE, null: nul = TYPE, ints }) {
 }
 const optional = (ints) => integer({ undefined: OK, ints })
 const nullable = (ints) => integer({ undefined: OK, null: OK, ints })
+// An integer position that clamps like Python: every integer inside the
+// signed 64-bit range is accepted, one outside it is ERR_OUT_OF_RANGE.
+const CLAMPED = { '-1': OK, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE }
+const OUTSIDE_INT64 = ['2n**64n', '-(2n**64n)']
 
 // A bytes-like argument (Buffer, TypedArray, DataView, ArrayBuffer), with
 // strings where `strings` is OK; a detached buffer is a bad value.
@@ -106,7 +110,7 @@ function expectations (naming) {
       fd: integer({ ints: { '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }),
       length: integer({ ints: RANGE }),
       options: options(),
-      'options.access': optional(VALUE),
+      'options.access': optional({ '-1': VALUE, '2**53': VALUE, '2n**64n': RANGE, '-(2n**64n)': RANGE }),
       // Windows: any flags or prot is refused, after the same type checks as
       // everywhere. POSIX: flags -1 has MAP_SHARED and MAP_PRIVATE both set:
       // mmap(2) says EINVAL.
@@ -126,7 +130,7 @@ function expectations (naming) {
       path: table({ ...string(osError('ENOENT', 'open')), 'view of a closed map': VALUE }, TYPE),
       // An Mmap as options has a size() method: options.size is a function.
       options: { ...options(), 'closed Mmap': TYPE },
-      'options.access': optional(VALUE),
+      'options.access': optional({ '-1': VALUE, '2**53': VALUE, '2n**64n': RANGE, '-(2n**64n)': RANGE }),
       'options.length': optional(RANGE),
       'options.offset': optional(RANGE),
       'options.create': boolean(),
@@ -148,47 +152,43 @@ function expectations (naming) {
     [util.inspect.custom.toString()]: {},
     size: {},
     // Buffer.subarray's clamping; null is not a default here.
-    subarray: { start: optional(OK), end: optional(OK) },
+    subarray: { start: optional(CLAMPED), end: optional(CLAMPED) },
     get: { index: integer({ ints: { '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }) },
     set: {
       index: integer({ ints: { '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE } }),
       value: integer({ ints: RANGE })
     },
-    // Python slice clamping: every integer is a valid bound and step.
-    slice: { start: nullable(OK), end: nullable(OK), step: nullable(OK) },
+    // Python slice clamping: every integer in the 64-bit range is a valid bound and step.
+    slice: { start: nullable(CLAMPED), end: nullable(CLAMPED), step: nullable(CLAMPED) },
     // setSlice(0, 8192, <8192 bytes>): a bound that changes the slice's
     // length makes the data the wrong size.
     setSlice: {
-      start: nullable({ '-1': RANGE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': OK }),
-      end: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': OK, '-(2n**64n)': RANGE }),
+      start: nullable(RANGE),
+      end: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE }),
       data: bytes(),
       step: nullable(RANGE)
     },
-    find: { sub: bytes({ strings: OK }), start: nullable(OK), end: nullable(OK) },
-    rfind: { sub: bytes({ strings: OK }), start: nullable(OK), end: nullable(OK) },
-    count: { sub: bytes({ strings: OK }), start: nullable(OK), end: nullable(OK) },
+    find: { sub: bytes({ strings: OK }), start: nullable(CLAMPED), end: nullable(CLAMPED) },
+    rfind: { sub: bytes({ strings: OK }), start: nullable(CLAMPED), end: nullable(CLAMPED) },
+    count: { sub: bytes({ strings: OK }), start: nullable(CLAMPED), end: nullable(CLAMPED) },
     // Negative or past the end: everything that is left.
-    read: { n: nullable(OK) },
+    read: { n: nullable(CLAMPED) },
     readByte: {},
     readline: {},
     write: { data: bytes() },
     writeByte: { byte: integer({ ints: RANGE }) },
     seek: {
       pos: integer({ ints: RANGE }),
-      whence: optional(VALUE)
+      // A C int (Python's "i"): 2**53 does not convert.
+      whence: optional({ '-1': VALUE, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })
     },
     tell: {},
     seekable: {},
     move: { dest: integer({ ints: RANGE }), src: integer({ ints: RANGE }), count: integer({ ints: RANGE }) },
-    // size -1 means "to the end".
-    flush: {
-      offset: optional(RANGE),
-      size: optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })
-    },
-    flushAsync: {
-      offset: optional(RANGE),
-      size: optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })
-    },
+    // size -1 means "to the end". flags is a C int passed to msync(2),
+    // which refuses -1 (EINVAL); Windows has no flags at all.
+    flush: flushRow(),
+    flushAsync: flushRow(),
     resize: { newSize: integer({ ints: RANGE }) },
     // Python's checks: start in [0, length), length >= 0 and start + length
     // below 2^63 (then clamped to the map). An unknown option is the OS's EINVAL.
@@ -201,23 +201,47 @@ function expectations (naming) {
     }),
     setName: { name: string(naming === true ? OK : osError(naming, 'prctl')) },
     // Python's re pos/endpos: clamped to [0, length], negatives to 0.
-    search: { regexp: table({}, TYPE), start: nullable(OK), end: nullable(OK) },
-    matchAll: { regexp: table({}, TYPE), start: nullable(OK), end: nullable(OK) }
+    search: { regexp: table({}, TYPE), start: nullable(CLAMPED), end: nullable(CLAMPED) },
+    matchAll: { regexp: table({}, TYPE), start: nullable(CLAMPED), end: nullable(CLAMPED) }
+  }
+}
+
+function flushRow () {
+  return {
+    offset: optional(RANGE),
+    size: optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE }),
+    options: options(),
+    'options.flags': optional({
+      '-1': isWindows ? VALUE : osError('EINVAL', 'msync'),
+      '2**53': RANGE,
+      '2n**64n': RANGE,
+      '-(2n**64n)': RANGE
+    })
   }
 }
 
 // Entry points that never throw on a closed map.
 const NEVER_CLOSED = ['closed', 'close', Symbol.dispose.toString(), util.inspect.custom.toString(), 'seekable']
 
+// The subscript forms check closed before anything (mmap_subscript,
+// mmap_ass_subscript).
+const SUBSCRIPTS = ['get', 'set', 'slice', 'setSlice']
+// C int positions (Python's "i"): 2**53 fails their conversion.
+const INT32 = ['seek whence', 'madvise option', 'flush options.flags', 'flushAsync options.flags']
+
 // On a closed map, argument conversion errors come first (a wrong type, a
-// number that is not an integer, a detached buffer, a byte outside 0..255
-// as Python's unsigned char converter has it); everything else is
-// ERR_MMAP_CLOSED.
+// number that is not an integer, an integer outside the signed 64-bit range
+// or outside a C int, a detached buffer, a byte outside 0..255 as Python's
+// unsigned char converter has it, flags on Windows); everything else is
+// ERR_MMAP_CLOSED. The subscript forms are closed first of all.
 function onClosed (method, position, label, open) {
   if (NEVER_CLOSED.includes(method)) return open
+  if (SUBSCRIPTS.includes(method)) return CLOSED
   if (open === TYPE) return TYPE
-  if (open === RANGE && NON_INTEGERS.includes(label)) return RANGE
+  if (open === RANGE && (NON_INTEGERS.includes(label) || OUTSIDE_INT64.includes(label))) return RANGE
+  if (open === RANGE && label === '2**53' && INT32.includes(`${method} ${position}`)) return RANGE
   if (open === VALUE && DETACHED.includes(label)) return VALUE
+  if (open === VALUE && position === 'options.flags') return VALUE
   if (method === 'writeByte' && open === RANGE) return RANGE
   return CLOSED
 }

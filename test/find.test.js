@@ -157,7 +157,7 @@ for (const [level, name] of KERNELS) {
       const hay = HAYSTACKS[0]
       const m = mapOf(hay)
       const bounds = [undefined, null, 0, 3, -3, 16, 17, 100, -100, 0n, 4n, -4n, 16n, 17n, -17n,
-        2n ** 64n, -(2n ** 64n), 2n ** 63n - 1n, 2 ** 53, -(2 ** 53), 2 ** 60, -(2 ** 60), Number.MAX_SAFE_INTEGER]
+        2n ** 63n - 1n, -(2n ** 63n), 2 ** 53, -(2 ** 53), 2 ** 60, -(2 ** 60), Number.MAX_SAFE_INTEGER]
       const bad = []
       for (const bytes of needlesFor(hay)) {
         for (const s of bounds) {
@@ -177,6 +177,16 @@ for (const [level, name] of KERNELS) {
         assert.strictEqual(m.count(bytes, 1), refCount(hay, bytes, 1n, 16n))
       }
       assert.deepStrictEqual(bad.slice(0, 20), [])
+    })
+
+    it('rejects bounds outside the signed 64-bit range with ERR_OUT_OF_RANGE, as Python\'s OverflowError', function () {
+      const m = mapOf(HAYSTACKS[0])
+      for (const bound of [2n ** 63n, -(2n ** 63n) - 1n, 2n ** 64n, -(10n ** 20n), 2 ** 63, -(2 ** 64)]) {
+        for (const method of ['find', 'rfind', 'count']) {
+          assert.throws(() => m[method]('a', bound), { code: 'ERR_OUT_OF_RANGE' }, `${method}(a, ${bound})`)
+          assert.throws(() => m[method]('a', 0, bound), { code: 'ERR_OUT_OF_RANGE' }, `${method}(a, 0, ${bound})`)
+        }
+      }
     })
 
     it('starts find and rfind at the current position when start is omitted, undefined or null', function () {
@@ -397,7 +407,7 @@ describe('find, rfind and count past 2 GiB and 4 GiB', function () {
     assert.strictEqual(m.find(NEEDLE, d - SIZE - 5, d - SIZE + 10), d)
     assert.strictEqual(m.rfind(NEEDLE, a - SIZE - 10, b - SIZE + 7), b)
     assert.strictEqual(m.find('Z', -1), SIZE - 1)
-    assert.strictEqual(m.rfind('', 2n ** 64n), -1)
+    assert.strictEqual(m.rfind('', 2n ** 63n - 1n), -1)
     assert.strictEqual(m.rfind(''), SIZE)
     assert.strictEqual(m.find('', SIZE), SIZE)
     assert.strictEqual(m.find('', SIZE + 1), -1)

@@ -109,9 +109,10 @@ class Model {
     return Buffer.from(sliceIndices(this.length, start, end, step).map((i) => this.mem[i]))
   }
 
+  // Python's mmap_ass_subscript: read-only before the slice's zero step.
   setSlice (start, end, data, step) {
-    if (step === 0) throw VALUE()
     this.#writable()
+    if (step === 0) throw VALUE()
     const indices = sliceIndices(this.length, start, end, step)
     if (indices.length !== data.length) throw RANGE()
     indices.forEach((i, k) => { this.mem[i] = data[k] })

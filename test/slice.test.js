@@ -90,11 +90,11 @@ describe('slice', function () {
 
   it('accepts bigint bounds, clamping huge ones as Python does', function () {
     const { m } = mapOf(ORIGINAL)
-    const values = [0n, 3n, -3n, 16n, 17n, -17n, 2n ** 64n, -(2n ** 64n), 2n ** 63n, 2 ** 60, -(2 ** 60)]
+    const values = [0n, 3n, -3n, 16n, 17n, -17n, 2n ** 63n - 1n, -(2n ** 63n), 2 ** 60, -(2 ** 60)]
     const bad = []
     for (const s of values) {
       for (const e of values) {
-        for (const step of [1n, 2n, -1n, -3n, 2n ** 64n, -(2n ** 64n)]) {
+        for (const step of [1n, 2n, -1n, -3n, 2n ** 63n - 1n, -(2n ** 63n)]) {
           const want = Buffer.from(sliceIndexes(16, s, e, step).map((i) => ORIGINAL[i]))
           const got = attempt(() => m.slice(s, e, step))
           if (!Buffer.isBuffer(got) || !got.equals(want)) bad.push(`slice(${s}, ${e}, ${step}): got ${got} want ${want}`)
@@ -102,6 +102,15 @@ describe('slice', function () {
       }
     }
     assert.deepStrictEqual(bad.slice(0, 20), [])
+  })
+
+  it('rejects bounds and steps outside the signed 64-bit range with ERR_OUT_OF_RANGE', function () {
+    const { m } = mapOf(ORIGINAL)
+    for (const big of [2n ** 63n, 2n ** 64n, -(2n ** 63n) - 1n, 2 ** 63]) {
+      for (const args of [[big], [0, big], [0, 4, big]]) {
+        assert.throws(() => m.slice(...args), { code: 'ERR_OUT_OF_RANGE' }, `slice(${args})`)
+      }
+    }
   })
 
   it('returns a copy that does not change with the map, and does not move the position', function () {
@@ -167,7 +176,9 @@ describe('slice', function () {
       assert.ok(!(err instanceof TypeError) && !(err instanceof RangeError), String(err))
       assert.strictEqual(err.code, 'ERR_MMAP_CLOSED')
     }
-    assert.strictEqual(helpers.captureThrow(() => m.slice('0')).code, 'ERR_INVALID_ARG_TYPE')
+    // Closed first, as mmap_subscript: before the slice's types and its zero step.
+    assert.strictEqual(helpers.captureThrow(() => m.slice('0')).code, 'ERR_MMAP_CLOSED')
+    assert.strictEqual(helpers.captureThrow(() => m.slice(28, 4096, 0)).code, 'ERR_MMAP_CLOSED')
   })
 })
 
@@ -284,8 +295,9 @@ describe('setSlice', function () {
       }
       assert.deepStrictEqual(m.slice(), ORIGINAL)
       assert.strictEqual(fs.readFileSync(file, 'latin1'), ORIGINAL.toString('latin1'))
-      // Argument types are checked first.
-      assert.strictEqual(helpers.captureThrow(() => m.setSlice(0, 4, 'WXYZ')).code, 'ERR_INVALID_ARG_TYPE')
+      // Read-only comes before the slice and the data, as in mmap_ass_subscript.
+      assert.strictEqual(helpers.captureThrow(() => m.setSlice(0, 4, 'WXYZ')).code, 'ERR_MMAP_READONLY')
+      assert.strictEqual(helpers.captureThrow(() => m.setSlice('1', 900, Buffer.alloc(3), 3)).code, 'ERR_MMAP_READONLY')
     }
   })
 
@@ -302,7 +314,7 @@ describe('setSlice', function () {
     const err = helpers.captureThrow(() => m.setSlice(0, 4, Buffer.alloc(4)))
     assert.ok(!(err instanceof TypeError) && !(err instanceof RangeError), String(err))
     assert.strictEqual(err.code, 'ERR_MMAP_CLOSED')
-    assert.strictEqual(helpers.captureThrow(() => m.setSlice(0, 4, 'abcd')).code, 'ERR_INVALID_ARG_TYPE')
+    assert.strictEqual(helpers.captureThrow(() => m.setSlice(0, 4, 'abcd')).code, 'ERR_MMAP_CLOSED')
   })
 
   it('copies data that is a view of the same map as it was before the call (overlap, any step)', function () {

@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       m.data[at] = data[i + 2];
       model[at] = data[i + 2];
     } else if (op == 2) {
-      if (mm_map_sync(&m, arg % (length + 1), 0, &err) < 0) abort();
+      if (mm_map_sync(&m, arg % (length + 1), 0, 0, &err) < 0) abort();
     } else if (op == 3 && length > 0) {
       size_t at = arg % length, n = length - at;
       if (mm_map_advise(&m, MADV_NORMAL, at, n, &err) < 0) abort();
