@@ -611,8 +611,10 @@ class Mmap {
     return search.matches(latin1, regexp, start, end)
   }
 
+  // The one member that does not throw ERR_INVALID_THIS: util.inspect() and console.log() of
+  // Mmap.prototype, or of an object made from it, must work.
   [util.inspect.custom] () {
-    checkThis(this)
+    if (!isMmap(this)) return 'Mmap <not a map>'
     if (this.#handle === null) return 'Mmap <closed>'
     return `Mmap <access=${ACCESS_NAMES[this.#access]}, length=${this.#length}, pos=${this.#pos}, offset=${this.#offset}>`
   }

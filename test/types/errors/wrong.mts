@@ -10,6 +10,7 @@ m.write('text') // error TS2345
 m.find({}) // error TS2345
 m.slice(0, '1') // error TS2345
 m.flush(null) // error TS2345
+m.flushAsync(0, 1, { flags: true }) // error TS2322
 m.madvise() // error TS2554
 m.search('re') // error TS2345
 m.length = 1 // error TS2540

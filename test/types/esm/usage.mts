@@ -100,13 +100,15 @@ check<Equal<ReturnType<typeof m.seekable>, true>>()
 m.move(0, 1, 2n)
 m.resize(8192n)
 m.flush(); m.flush(0, -1)
+m.flush(0, 4096, { flags: (mmap.MS_ASYNC ?? 0) | (constants.MS_INVALIDATE ?? 0) }); m.flush(0, undefined, null)
 const p: Promise<void> = m.flushAsync(4096)
+const pf: Promise<void> = m.flushAsync(0, 10n, { flags: mmap.MS_SYNC ?? 0 })
 m.madvise(MADV_WILLNEED ?? 3, 0, null)
 m.setName('name')
 const view: Buffer = m.subarray(0, 10n)
 const size: number = m.size()
 const data: BytesLike = sl
-void [n, r, byte, line, written, pos, t, p, view, size, data, anon, byFd, byHandle]
+void [n, r, byte, line, written, pos, t, p, pf, view, size, data, anon, byFd, byHandle]
 // @ts-expect-error: write() takes bytes, not a string (only find/rfind/count accept strings)
 m.write('text')
 // @ts-expect-error: whence is 0, 1 or 2
@@ -117,6 +119,8 @@ m.seek()
 m.subarray(null)
 // @ts-expect-error: flush() does not take null
 m.flush(null)
+// @ts-expect-error: flags is an integer
+m.flush(0, 1, { flags: 'sync' })
 // @ts-expect-error: get() needs an index
 m.get()
 // @ts-expect-error: not a number
