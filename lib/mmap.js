@@ -121,7 +121,8 @@ class Mmap {
     fd = toFd(fd)
     length = args.toInteger('length', length)
     const opts = args.optionsObject('options', options)
-    const access = args.optionalInteger('options.access', opts.access, ACCESS_DEFAULT)
+    // access is a C int in Python: past 32 bits an OverflowError, before any other check.
+    const access = opts.access === undefined ? ACCESS_DEFAULT : args.toInt32('options.access', opts.access)
     const offset = args.optionalInteger('options.offset', opts.offset, 0)
     const trackfd = args.optionalBoolean('options.trackfd', opts.trackfd, true)
     let flags = MAP_SHARED
@@ -641,7 +642,7 @@ function open (path, options) {
   const opts = args.optionsObject('options', options)
   // ACCESS_READ unless flags or prot say how to map: those need ACCESS_DEFAULT.
   const custom = opts.flags !== undefined || opts.prot !== undefined
-  const access = args.optionalInteger('options.access', opts.access, custom ? ACCESS_DEFAULT : ACCESS_READ)
+  const access = opts.access === undefined ? (custom ? ACCESS_DEFAULT : ACCESS_READ) : args.toInt32('options.access', opts.access)
   const create = args.optionalBoolean('options.create', opts.create, false)
   args.optionalBoolean('options.trackfd', opts.trackfd, true)
   const size = opts.size === undefined ? undefined : args.nonNegative('options.size', opts.size)
