@@ -2,7 +2,7 @@
 // differential.test.js: CPython's own mmap as the oracle: random seeded scenarios run in both,
 // compared call by call (test/fixtures/differential.js; more with npm run test:differential).
 const assert = require('assert')
-const { skip } = require('./helpers')
+const { skip, tempDir } = require('./helpers')
 const differential = require('./fixtures/differential')
 
 // A fixed seed, so that a failure here is the same failure everywhere; MMAP_DIFF_SEED and
@@ -57,16 +57,18 @@ describe('differential: CPython mmap as the oracle', function () {
   it('reports a divergence with the call, both outcomes and the command that replays the scenario alone', function () {
     const seed = SEED + 3
     const sc = differential.generate(seed)
-    const native = differential.runNative(sc, require('./helpers').tempDir())
+    const native = differential.runNative(sc, tempDir())
     assert.strictEqual(differential.compare(sc, native, JSON.parse(JSON.stringify(native))), null)
-    const python = JSON.parse(JSON.stringify(native))
-    python.steps[5] = { ...python.steps[5], err: 'ERR_MMAP_CLOSED' }
-    delete python.steps[5].ok
-    const text = differential.compare(sc, native, python)
+    const tampered = JSON.parse(JSON.stringify(native))
+    tampered.steps[5] = { ...tampered.steps[5], err: 'ERR_MMAP_CLOSED' }
+    delete tampered.steps[5].ok
+    const text = differential.compare(sc, native, tampered)
     assert.match(text, new RegExp(`^scenario ${seed} .*, call 5: ${sc.calls[5].m}\\(`))
     assert.match(text, /\n {2}CPython: +\{"err":"ERR_MMAP_CLOSED"/)
     assert.ok(text.endsWith(`replay: npm run test:differential -- 1 ${seed} --trace`), text)
-    // That command runs this scenario alone: the same calls.
-    assert.deepStrictEqual(differential.run(1, seed, { python: differential.findPython() }).calls, sc.calls.length)
+    // That command runs this scenario alone, the same calls, and CPython agrees.
+    const alone = differential.run(1, seed, { python })
+    assert.strictEqual(alone.calls, sc.calls.length)
+    assert.deepStrictEqual(alone.divergences, [])
   })
 })
