@@ -50,6 +50,8 @@ const nullable = (ints) => integer({ undefined: OK, null: OK, ints })
 // signed 64-bit range is accepted, one outside it is ERR_OUT_OF_RANGE.
 const CLAMPED = { '-1': OK, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE }
 const OUTSIDE_INT64 = ['2n**64n', '-(2n**64n)']
+// Windows has no flags or prot: refused once they convert (outside 64 bits they do not).
+const WINDOWS_FLAGS = { '-1': VALUE, '2**53': VALUE, '2n**64n': RANGE, '-(2n**64n)': RANGE }
 
 // A bytes-like argument (Buffer, TypedArray, DataView, ArrayBuffer), with
 // strings where `strings` is OK; a detached buffer is a bad value.
@@ -116,9 +118,9 @@ function expectations (naming) {
       // everywhere. POSIX: flags -1 has MAP_SHARED and MAP_PRIVATE both set:
       // mmap(2) says EINVAL.
       // prot is passed to mmap(2) as it is (as Python does), which takes -1.
-      'options.flags': onWindows(integer({ undefined: OK, ints: VALUE }),
+      'options.flags': onWindows(integer({ undefined: OK, ints: WINDOWS_FLAGS }),
         optional({ '-1': osError('EINVAL', 'mmap'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
-      'options.prot': onWindows(integer({ undefined: OK, ints: VALUE }),
+      'options.prot': onWindows(integer({ undefined: OK, ints: WINDOWS_FLAGS }),
         optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
       'options.offset': optional(RANGE),
       'options.trackfd': boolean(),
@@ -140,9 +142,9 @@ function expectations (naming) {
       'options.size': optional(RANGE),
       'options.trackfd': boolean(),
       // flags or prot make open() map with ACCESS_DEFAULT: as the constructor.
-      'options.flags': onWindows(integer({ undefined: OK, ints: VALUE }),
+      'options.flags': onWindows(integer({ undefined: OK, ints: WINDOWS_FLAGS }),
         optional({ '-1': osError('EINVAL', 'mmap'), '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
-      'options.prot': onWindows(integer({ undefined: OK, ints: VALUE }),
+      'options.prot': onWindows(integer({ undefined: OK, ints: WINDOWS_FLAGS }),
         optional({ '-1': OK, '2**53': RANGE, '2n**64n': RANGE, '-(2n**64n)': RANGE })),
       'options.tagname': tagname
     },

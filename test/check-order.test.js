@@ -103,7 +103,6 @@ describe('check order', function () {
   describe('methods: arguments, then closed, then read-only, then ranges and values', function () {
     for (const [name, row] of Object.entries(METHODS)) {
       it(`${name}: conversion errors first, on open, closed and read-only maps alike`, async function () {
-        if (name === 'setName' || name === 'madvise') posixOnly(this, `${name}() is ENOTSUP on Windows`)
         for (const [args, code] of row.convert) {
           for (const [state, make] of [['open', writable], ['closed', closed], ['read-only', readOnly]]) {
             assert.strictEqual(await outcome(() => make()[name](...args)), code, `${name}(${show(args)}) on a ${state} map`)
