@@ -28,7 +28,7 @@ const os = require('os')
 const path = require('path')
 const { spawnSync } = require('child_process')
 const mmap = require('..')
-const { root, tempDir, tempFile, removeFile, captureThrow, skip } = require('./helpers')
+const { root, tempDir, tempFile, removeFile, captureThrow, skip, posixOnly } = require('./helpers')
 
 const RUNNABLE = new Set(['js', 'javascript', 'mjs', 'cjs'])
 
@@ -620,6 +620,145 @@ print(json.dumps([m.find(b'', 9), m.rfind(b'', 9), m.find(b'', 2 ** 40), m.find(
 print(json.dumps([hasattr(mmap, 'open'), hasattr(mmap.mmap, 'count'), hasattr(mmap.mmap, 'flush_async'), hasattr(mmap.mmap, 'flushAsync')]))
 `,
       check: (r) => assert.deepStrictEqual(r.json, [false, false, false, false])
+    },
+    {
+      title: 'find, rfind and count take a string as the needle (its UTF-8 bytes)',
+      ours () {
+        const m = track(new mmap.Mmap(-1, 8))
+        m.write(Buffer.from('ab \u00e9 ef'))
+        m.seek(0)
+        assert.deepStrictEqual([m.find('\u00e9'), m.rfind('e'), m.count('b')], [3, 6, 1])
+      },
+      pyTitle: 'TypeError: a bytes-like object is required',
+      python: `
+m = mmap.mmap(-1, 8)
+try:
+    m.find('b')
+    print(json.dumps('found'))
+except TypeError as e:
+    print(json.dumps(str(e)))
+`,
+      check: (r) => assert.match(r.json, /bytes-like object is required/)
+    },
+    {
+      title: 'an integer outside the signed 64-bit range is ERR_OUT_OF_RANGE everywhere; a number that is not an integer too',
+      ours () {
+        const m = track(new mmap.Mmap(-1, 8))
+        for (const fn of [() => m.slice(0, 2n ** 64n), () => m.slice(0, 8, 2n ** 64n), () => m.set(0, 2n ** 64n),
+          () => m.get(1.5), () => m.read(NaN)]) {
+          assert.throws(fn, { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' })
+        }
+      },
+      pyTitle: 'slices clamp it, m[i] = 2**64 and floats are TypeErrors',
+      python: `
+m = mmap.mmap(-1, 8)
+out = [len(m[0:2 ** 64]), len(m[0:8:2 ** 64])]
+for f in (lambda: m.__setitem__(0, 2 ** 64), lambda: m[1.5], lambda: m.read(float('nan'))):
+    try:
+        f()
+        out.append('ok')
+    except Exception as e:
+        out.append(type(e).__name__)
+print(json.dumps(out))
+`,
+      check: (r) => assert.deepStrictEqual(r.json, [8, 1, 'TypeError', 'TypeError', 'TypeError'])
+    },
+    {
+      title: 'madvise() takes any start',
+      ours () {
+        posixOnly(this, 'madvise() is ENOTSUP on Windows')
+        const m = track(new mmap.Mmap(-1, 2 * P))
+        assert.strictEqual(m.madvise(mmap.MADV_NORMAL, 1, 10), undefined)
+      },
+      pyTitle: 'OSError EINVAL for a start that is not a multiple of PAGESIZE',
+      before () {
+        posixOnly(this, 'Python has no madvise() on Windows')
+      },
+      python: `
+m = mmap.mmap(-1, 2 * mmap.PAGESIZE)
+try:
+    m.madvise(mmap.MADV_NORMAL, 1, 10)
+    print(json.dumps('advised'))
+except OSError as e:
+    print(json.dumps(e.errno))
+`,
+      check: (r) => assert.strictEqual(r.json, 22)
+    },
+    {
+      title: 'resize() past 2 ** 53 - 1 - offset bytes is ERR_OUT_OF_RANGE, before the file is touched',
+      ours () {
+        const f = file(Buffer.alloc(P, 1))
+        const m = track(mmap.open(f, { access: mmap.ACCESS_WRITE }))
+        assert.throws(() => m.resize(2 ** 53), { code: 'ERR_OUT_OF_RANGE' })
+        assert.deepStrictEqual([m.length, fs.statSync(f).size], [P, P])
+      },
+      pyTitle: 'it asks the OS, which refuses with an OSError',
+      before () {
+        if (!isLinux) skip(this, 'CPython resizes through mremap() only on Linux')
+      },
+      pyArgs: () => file(Buffer.alloc(P, 1)),
+      python: `
+with open(args, 'r+b') as f:
+    m = mmap.mmap(f.fileno(), 0)
+    try:
+        m.resize(2 ** 53)
+        print(json.dumps('resized'))
+    except OSError as e:
+        print(json.dumps([type(e).__name__, len(m)]))
+    finally:
+        os.truncate(args, 0)
+`,
+      check: (r) => assert.deepStrictEqual(r.json, ['OSError', P])
+    },
+    {
+      title: 'a private map that shrinks and grows again shows zeros past its old end',
+      ours () {
+        posixOnly(this, 'MAP_PRIVATE is POSIX')
+        const m = track(new mmap.Mmap(-1, P, { flags: mmap.MAP_PRIVATE }))
+        m.write(Buffer.alloc(P, 0x42))
+        m.resize(22)
+        m.resize(2 * P)
+        assert.strictEqual(m.count('B'), 22)
+      },
+      pyTitle: 'the rest of the old last page comes back',
+      before () {
+        if (!isLinux) skip(this, 'CPython resizes through mremap() only on Linux')
+      },
+      python: `
+m = mmap.mmap(-1, mmap.PAGESIZE, flags=mmap.MAP_PRIVATE)
+m.write(b'B' * mmap.PAGESIZE)
+m.resize(22)
+m.resize(2 * mmap.PAGESIZE)
+print(json.dumps(m[:].count(b'B')))
+`,
+      check: (r) => assert.strictEqual(r.json, P)
+    },
+    {
+      title: 'resize() still works after madvise() gave part of the map other advice',
+      ours () {
+        posixOnly(this, 'madvise() is ENOTSUP on Windows')
+        const f = file(Buffer.alloc(3 * P, 1))
+        const m = track(mmap.open(f, { access: mmap.ACCESS_WRITE }))
+        m.madvise(mmap.MADV_RANDOM, P, P)
+        m.resize(4 * P)
+        assert.deepStrictEqual([m.length, fs.statSync(f).size, m.get(0)], [4 * P, 4 * P, 1])
+      },
+      pyTitle: 'OSError EFAULT from mremap(), after the file was resized',
+      before () {
+        if (!isLinux) skip(this, 'CPython resizes through mremap() only on Linux')
+      },
+      pyArgs: () => file(Buffer.alloc(3 * mmap.PAGESIZE, 1)),
+      python: `
+with open(args, 'r+b') as f:
+    m = mmap.mmap(f.fileno(), 0)
+    m.madvise(mmap.MADV_RANDOM, mmap.PAGESIZE, mmap.PAGESIZE)
+    try:
+        m.resize(4 * mmap.PAGESIZE)
+        print(json.dumps('resized'))
+    except OSError as e:
+        print(json.dumps([e.errno, len(m), os.path.getsize(args)]))
+`,
+      check: (r) => assert.deepStrictEqual(r.json, [14, 3 * P, 4 * P])
     }
   ]
 
