@@ -5,11 +5,11 @@
   "targets": [
     {
       "target_name": "mmap_native",
-      "sources": ["src/mmap.c", "src/search.c", "src/binding.c"],
+      "sources": ["src/mmap.c", "src/search.c", "src/shm.c", "src/binding.c"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='win'", {
-          "sources": ["src/win32.c"],
+          "sources": ["src/win32.c", "src/win32-shm.c"],
           "defines": ["WIN32_LEAN_AND_MEAN", "_CRT_SECURE_NO_WARNINGS"],
           "msvs_settings": {
             "VCCLCompilerTool": {
@@ -19,14 +19,14 @@
             }
           }
         }, {
-          "sources": ["src/posix.c"],
+          "sources": ["src/posix.c", "src/posix-shm.c"],
           "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
           "xcode_settings": {
             "OTHER_CFLAGS": ["-std=gnu11", "-fvisibility=hidden"],
             "WARNING_CFLAGS": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
           }
         }],
-        ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }],
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"], "libraries": ["-lrt"] }],
         ["mm_no_mremap=='true'", { "defines": ["MM_NO_MREMAP"] }]
       ]
     }

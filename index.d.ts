@@ -374,6 +374,49 @@ declare namespace mmap {
   const MS_ASYNC: number | undefined
   const MS_INVALIDATE: number | undefined
 
+  /** Options of `new SharedMemory()`: Python's `SharedMemory(name, create, size)`, plus `mode`. */
+  interface SharedMemoryOptions {
+    /**
+     * The block's name, as Python reports it (POSIX: without the leading `/` the module adds).
+     * Omitted or `null`: a fresh random name (`psm_…` on POSIX, `wnsm_…` on Windows); only with
+     * `create: true`.
+     */
+    name?: string | null
+    /** `true`: create a new block (`EEXIST` if the name is taken); `false` (default): attach to one. */
+    create?: boolean
+    /** Bytes of a new block (> 0 with `create`); ignored when attaching, as in Python. Default 0. */
+    size?: Integer
+    /** POSIX permission bits of a new block (less the umask). Default `0o600`; ignored on Windows. */
+    mode?: Integer
+  }
+
+  /**
+   * A named block of shared memory (Python's `multiprocessing.shared_memory.SharedMemory`): a Node
+   * and a Python process open the same block by the same name.
+   */
+  class SharedMemory implements Disposable {
+    constructor(options?: SharedMemoryOptions | null)
+    /** The name another process attaches by (POSIX: without the leading `/`). Readable after close(). */
+    readonly name: string
+    /** The block's size as the OS reports it (whole pages on Windows). Readable after close(). */
+    readonly size: number
+    /** `true` after close() (or after `map.close()`). */
+    readonly closed: boolean
+    /** An Mmap over the whole block; throws ERR_MMAP_CLOSED once closed. */
+    readonly map: Mmap
+    /** The whole block as one zero-copy ArrayBuffer; throws ERR_MMAP_CLOSED once closed. */
+    readonly buffer: ArrayBuffer
+    /** This process lets go of the block (views detach); the name stays. Idempotent. */
+    close(): void
+    /**
+     * Removes the name (POSIX `shm_unlink`; ENOENT once it is gone). Processes that have the block
+     * keep it. Does nothing on Windows, where a block goes with its last handle.
+     */
+    unlink(): void
+    /** close() (not unlink()), so `using shm = ...` works. */
+    [Symbol.dispose](): void
+  }
+
   /** Every constant above, as one frozen object. */
   const constants: Constants
 }

@@ -5,7 +5,7 @@ import mmap from './index.js'
 
 export default mmap
 export const {
-  Mmap, open, constants,
+  Mmap, open, SharedMemory, constants,
   ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY,
   PAGESIZE, ALLOCATIONGRANULARITY, SEEK_SET, SEEK_CUR, SEEK_END,
   PROT_READ, PROT_WRITE, PROT_EXEC,

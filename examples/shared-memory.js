@@ -1,7 +1,7 @@
 'use strict'
-// shared-memory.js: two processes talking through one shared map. The parent maps a small file
-// (ACCESS_WRITE: MAP_SHARED) and starts a child process that maps the same file. Both see the
-// same physical pages, so:
+// shared-memory.js: two processes talking through one block of shared memory. The parent creates
+// a named block (mmap.SharedMemory, Python's multiprocessing.shared_memory) and starts a child
+// process that attaches to it by name. Both see the same physical pages, so:
 //   - they add to one counter at the same time with Atomics.add, and the total is exact;
 //   - they pass messages through two one-slot mailboxes (request and reply), each guarded by a
 //     sequence number written with Atomics.store after the message bytes and read with
@@ -10,14 +10,12 @@
 //   node examples/shared-memory.js [MESSAGES] [ADDS]
 //     MESSAGES  request/reply round trips (default 3), ADDS  Atomics.add per process (default 100000)
 //   Exit status: 0 done, 1 the exchange failed, 2 bad arguments (a message on stderr).
-const fs = require('fs')
-const os = require('os')
 const path = require('path')
 const { spawn } = require('child_process')
 const mmap = require('mmap-native')
 
 const USAGE = 'usage: node examples/shared-memory.js [MESSAGES] [ADDS]\n'
-const HELP = USAGE + `Two processes share one mapped file: both add ADDS times to one counter with Atomics.add
+const HELP = USAGE + `Two processes share one block of shared memory: both add ADDS times to one counter with Atomics.add
 (default 100000), then the parent sends MESSAGES requests (default 3) that the child answers.
 Exit status: 0 done, 1 the exchange failed, 2 bad arguments.
 `
@@ -51,7 +49,7 @@ const REQUEST_SEQ = 0 // the parent's last request number; -1 asks the child to 
 const REPLY_SEQ = 1 // the request number the child last answered
 const REQUEST_LEN = 2
 const REPLY_LEN = 3
-const READY = 4 // the child has mapped the file
+const READY = 4 // the child has attached to the block
 const GO = 5 // the parent says: start counting
 const COUNTER = 6
 const DONE = 7 // processes that finished counting
@@ -84,8 +82,9 @@ function count (slots, adds) {
   Atomics.add(slots, DONE, 1)
 }
 
-function child (file, adds) {
-  const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
+function child (name, adds) {
+  const shm = new mmap.SharedMemory({ name })
+  const m = shm.map
   const slots = new Int32Array(m.buffer, 0, SLOTS)
   Atomics.store(slots, READY, 1)
   count(slots, adds)
@@ -100,20 +99,20 @@ function child (file, adds) {
     Atomics.store(slots, REPLY_SEQ, seq)
     answered = seq
   }
-  m.close()
+  shm.close()
 }
 
 // Runs the parent's side; returns the lines it prints. `done(err, lines)` once the child exited.
 function parent (messages, adds, done) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmap-shared-'))
-  const file = path.join(dir, 'mailbox')
-  const m = mmap.open(file, { access: mmap.ACCESS_WRITE, create: true, size: SIZE })
+  // A fresh random name (psm_... on POSIX, wnsm_... on Windows); the child attaches by it.
+  const shm = new mmap.SharedMemory({ create: true, size: SIZE })
+  const m = shm.map
   const slots = new Int32Array(m.buffer, 0, SLOTS)
   const lines = []
-  const proc = spawn(process.execPath, [__filename, '--child', file, String(adds)], { stdio: ['ignore', 'inherit', 'inherit'] })
+  const proc = spawn(process.execPath, [__filename, '--child', shm.name, String(adds)], { stdio: ['ignore', 'inherit', 'inherit'] })
   let failure = null
   try {
-    waitFor(slots, READY, (v) => v === 1, 'the child to map the file')
+    waitFor(slots, READY, (v) => v === 1, 'the child to attach to the block')
     Atomics.store(slots, GO, 1)
     count(slots, adds)
     waitFor(slots, DONE, (v) => v === 2, 'both processes to finish counting')
@@ -133,8 +132,9 @@ function parent (messages, adds, done) {
   }
   Atomics.store(slots, REQUEST_SEQ, -1)
   proc.on('exit', (code, signal) => {
-    m.close()
-    fs.rmSync(dir, { recursive: true, force: true })
+    // The name outlives both processes unless someone unlinks it.
+    shm.close()
+    shm.unlink()
     if (failure === null && code !== 0) failure = new Error(`the child exited with ${signal || code}`)
     done(failure, lines)
   })

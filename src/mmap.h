@@ -129,6 +129,14 @@ int mm_map_covered(mm_map_t *m, size_t *covered, mm_error_t *err);
 // until a fault was seen, then what the file covers now.
 int mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err);
 
+// Named shared memory (SharedMemory; see mm__shm_open in platform.h): the
+// block's holder (a descriptor to map on POSIX, a section handle on Windows)
+// and its size; mm_close_fd lets the holder go once the block is mapped.
+int mm_shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *holder,
+                uint64_t *size_out, mm_error_t *err);
+int mm_shm_unlink(const char *name, mm_error_t *err);
+void mm_close_fd(mm_fd_t fd);
+
 // Gives a tombstone (see mm_map_t.retire) back to the OS.
 void mm_tombstone_free(mm_span_t span);
 

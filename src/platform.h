@@ -64,6 +64,21 @@ void mm__tombstone_free(void *base, size_t length);
 void *mm__big_alloc(size_t size);
 void mm__big_free(void *p, size_t size);
 
+// Named shared memory (Python's multiprocessing.shared_memory), in posix-shm.c
+// and win32-shm.c. mm__shm_open creates (create: exclusively, `size` bytes;
+// EEXIST for a name in use) or opens (ENOENT for a missing name) the block
+// called `name` (Python's name: POSIX puts a '/' in front of it), and
+// reports its size as the OS gives it. *holder keeps the block alive until
+// the caller has mapped it and closes it with mm__close_fd: on POSIX the
+// shm descriptor, which the caller maps; on Windows the section, which the
+// caller maps again by name (an anonymous map with that tag name). `mode`
+// is the POSIX permission bits (ignored on Windows).
+int mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *holder,
+                 uint64_t *size_out, mm_error_t *err);
+// Removes the name (the block lives on while it is mapped); nothing on
+// Windows, where the name goes with the last handle.
+int mm__shm_unlink(const char *name, mm_error_t *err);
+
 // Fills err and returns its code.
 static inline int
 mm__fail(mm_error_t *err, const char *syscall, int code) {

@@ -1000,3 +1000,9 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
   *backed = covered;
   return 0;
 }
+
+// For win32-shm.c: a Windows error as a libuv error number, as above.
+int
+mm__win_translate(unsigned long code) {
+  return mm__translate((DWORD)code);
+}
