@@ -617,6 +617,18 @@ async function main () {
     row({ op: `mmap.open + close, ${label} file`, native: result(oc.ns / K), baseline: 'fs.openSync + closeSync', base: result(fsoc.ns / K), goalMaxNs: 20000, perOp: true })
   }
 
+  // request/reply between two processes ------------------------------------------------
+  // bench/shm-roundtrip.js: SharedMemory against child_process IPC and a Unix socket, one run.
+  log('round trips between two processes ...')
+  const rt = await require('./shm-roundtrip').measure({ trips: opts.quick ? 2000 : 20000, runs })
+  const rtOp = 'request/reply round trip, 2 processes, SharedMemory'
+  row({ op: rtOp, native: result(rt.shm), baseline: 'child_process IPC (process.send)', base: result(rt.ipc), perOp: true, chart: 'round trip: SharedMemory vs IPC' })
+  row({ op: rtOp, native: result(rt.shm), baseline: `${process.platform === 'win32' ? 'named pipe' : 'Unix socket'} (net)`, base: result(rt.socket), perOp: true, chart: 'round trip: SharedMemory vs socket' })
+  notes.push('Round trips: a 64-byte request and a 64-byte reply between this process and a child; mean per round trip ' +
+    `(${rt.trips.shm} through the block, ${rt.trips.ipc} over IPC and the socket), median of ${runs} runs. ` +
+    `Atomics.wait ${rt.atomicsWait}, so both sides of the SharedMemory exchange spin on Atomics.load (each keeps a CPU busy ` +
+    'while it waits, and a busy machine can deschedule either spinner: this row is the most sensitive to load).')
+
   // other kernels -----------------------------------------------------------------------
   log('forced search kernels ...')
   try {
