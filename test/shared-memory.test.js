@@ -8,7 +8,7 @@ const path = require('path')
 const { spawn, spawnSync } = require('child_process')
 const mmap = require('..')
 const { SharedMemory } = mmap
-const { root, assertCode, captureThrow, skip, posixOnly, needsProc, runChildJson, errnoOf } = require('./helpers')
+const { root, assertCode, captureThrow, skip, posixOnly, needsProc, runChild, runChildJson, errnoOf } = require('./helpers')
 const layout = require('./fixtures/shm-layout')
 
 const isWindows = process.platform === 'win32'
@@ -228,6 +228,20 @@ describe('SharedMemory', function () {
       a.close()
       const b = track(new SharedMemory({ name }))
       assert.strictEqual(b.map.slice(0, 4).toString(), 'kept')
+    })
+
+    it('a process that exits without unlink() leaves the name behind (POSIX)', function () {
+      posixOnly(this, 'Windows removes a block with its last handle')
+      const name = uniqueName()
+      const r = runChild(`
+        const { SharedMemory } = require(MMAP)
+        const shm = new SharedMemory({ name: ${JSON.stringify(name)}, create: true, size: 100 })
+        shm.map.write(Buffer.from('left behind'))
+        process.exit(0)
+      `)
+      assert.strictEqual(r.status, 0, r.stderr)
+      const shm = track(new SharedMemory({ name }))
+      assert.strictEqual(shm.map.slice(0, 11).toString(), 'left behind')
     })
 
     it('attaches to an empty POSIX object as an empty block (size 0)', function () {
@@ -585,6 +599,35 @@ shm.unlink()
       assert.strictEqual(code, 0)
       assertCode(() => new SharedMemory({ name }), Error, 'ENOENT')
       shm.close()
+    })
+  })
+
+  describe('Windows handles', function () {
+    this.timeout(300000)
+
+    it('2,000 create/attach/close cycles release every handle: each block is gone after close()', function () {
+      if (!isWindows) skip(this, 'Windows: a leaked handle would keep the block alive (POSIX: the leak test below)')
+      for (let i = 0; i < 2000; i++) {
+        const name = uniqueName()
+        const shm = new SharedMemory({ name, create: true, size: 4096 })
+        const other = new SharedMemory({ name })
+        new Uint8Array(other.buffer)[i % 4096] = 1
+        other.close()
+        assert.strictEqual(shm.map.get(i % 4096), 1)
+        shm.close()
+        // Failed opens must not keep handles either.
+        assertCode(() => new SharedMemory({ name: uniqueName() }), Error, 'ENOENT')
+        assertCode(() => new SharedMemory({ name }), Error, 'ENOENT')
+      }
+    })
+
+    it('EEXIST leaves the existing block as it was and holds no handle to it', function () {
+      if (!isWindows) skip(this, 'Windows: a leaked handle would keep the block alive')
+      const name = uniqueName()
+      const shm = new SharedMemory({ name, create: true, size: 4096 })
+      for (let i = 0; i < 100; i++) assertCode(() => new SharedMemory({ name, create: true, size: 1 }), Error, 'EEXIST')
+      shm.close()
+      assertCode(() => new SharedMemory({ name }), Error, 'ENOENT')
     })
   })
 
