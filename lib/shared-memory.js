@@ -46,6 +46,13 @@ function attach (name, create, size, mode) {
   }
 }
 
+// Node's ERR_INVALID_THIS for a method or getter called on another object
+// (set by the class below: a private-field brand check, as Mmap has).
+let isSharedMemory = null
+function checkThis (self) {
+  if (!isSharedMemory(self)) throw errors.invalidThis('SharedMemory')
+}
+
 class SharedMemory {
   #name
   #size
@@ -99,30 +106,36 @@ class SharedMemory {
   // The name without POSIX's leading '/', as Python reports it: what another
   // process passes to attach.
   get name () {
+    checkThis(this)
     return this.#name
   }
 
   get size () {
+    checkThis(this)
     return this.#size
   }
 
   get closed () {
+    checkThis(this)
     return this.#map.closed
   }
 
   // The Mmap over the whole block.
   get map () {
+    checkThis(this)
     if (this.#map.closed) throw errors.closedError()
     return this.#map
   }
 
   // The whole block as one zero-copy ArrayBuffer (detached by close()).
   get buffer () {
+    checkThis(this)
     return this.map.buffer
   }
 
   // This process lets go of the block: views detach; the name stays.
   close () {
+    checkThis(this)
     this.#map.close()
   }
 
@@ -130,6 +143,7 @@ class SharedMemory {
   // they close it. Windows has no unlink: the block goes with its last
   // handle, and this does nothing there (as in Python).
   unlink () {
+    checkThis(this)
     if (isWindows) return
     try {
       binding.shmUnlink(this.#name)
@@ -139,12 +153,19 @@ class SharedMemory {
   }
 
   [Symbol.dispose] () {
+    checkThis(this)
     this.close()
   }
 
+  // util.inspect() of SharedMemory.prototype itself must work: no ERR_INVALID_THIS here.
   [util.inspect.custom] (depth, options, inspect) {
+    if (!isSharedMemory(this)) return 'SharedMemory <not a block>'
     const state = this.#map.closed ? ', closed' : ''
     return `SharedMemory(${inspect(this.#name, options)}, size=${this.#size}${state})`
+  }
+
+  static {
+    isSharedMemory = (value) => typeof value === 'object' && value !== null && #map in value
   }
 }
 

@@ -362,6 +362,22 @@ describe('SharedMemory', function () {
       assertCode(() => new SharedMemory({ size: -1, name: 5 }), TypeError, 'ERR_INVALID_ARG_TYPE')
     })
 
+    it('every member throws ERR_INVALID_THIS on another object (but inspect)', function () {
+      const proto = SharedMemory.prototype
+      const shm = track(new SharedMemory({ create: true, size: 10 }))
+      const keys = [...Object.getOwnPropertyNames(proto).filter((k) => k !== 'constructor'), Symbol.dispose]
+      assert.deepStrictEqual(Object.getOwnPropertyNames(proto).sort(), ['buffer', 'close', 'closed', 'constructor', 'map', 'name', 'size', 'unlink'])
+      for (const key of keys) {
+        const desc = Object.getOwnPropertyDescriptor(proto, key)
+        const fn = desc.get ?? desc.value
+        for (const receiver of [{}, null, undefined, 1, shm.map, Object.create(proto)]) {
+          assertCode(() => fn.call(receiver), TypeError, 'ERR_INVALID_THIS')
+        }
+      }
+      assert.strictEqual(require('util').inspect(Object.create(proto)), 'SharedMemory <not a block>')
+      assert.strictEqual(shm.closed, false)
+    })
+
     it('OS refusals of the name are coded OS errors', function () {
       posixOnly(this, 'POSIX name rules')
       // A '/' inside the name, and a name longer than NAME_MAX.
