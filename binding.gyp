@@ -26,7 +26,7 @@
             "WARNING_CFLAGS": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
           }
         }],
-        ["OS=='linux'", { "defines": ["_GNU_SOURCE"], "libraries": ["-lrt"] }],
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }],
         ["mm_no_mremap=='true'", { "defines": ["MM_NO_MREMAP"] }]
       ]
     }

@@ -11,6 +11,58 @@
 
 #include "platform.h"
 
+#ifdef __linux__
+#include <limits.h>
+#include <stdio.h>
+
+// glibc 2.34 moved shm_open() and shm_unlink() from librt into libc under a
+// new symbol version, so an addon linked against them on a newer glibc would
+// refuse to load on an older one (Ubuntu 20.04, RHEL 8), whatever it is used
+// for. On Linux both are only a file in /dev/shm, so this file does that
+// itself, with glibc's name rules: leading '/'s skipped, then a non-empty
+// name with no other '/', not "." or "..", shorter than NAME_MAX; the file
+// opened O_NOFOLLOW | O_CLOEXEC. A shm_unlink() refused with EPERM is
+// reported as EACCES, as glibc does.
+static int
+linux_shm_file(const char *name, char *out, size_t cap) {
+  while (*name == '/')
+    name++;
+  size_t n = strlen(name);
+  if (n == 0 || strchr(name, '/') != NULL || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return -EINVAL;
+  if (n >= NAME_MAX) return -ENAMETOOLONG;
+  int w = snprintf(out, cap, "/dev/shm/%s", name);
+  return w < 0 || (size_t)w >= cap ? -ENAMETOOLONG : 0;
+}
+
+static int
+linux_shm_open(const char *name, int flags, mode_t mode) {
+  char file[sizeof "/dev/shm/" + NAME_MAX];
+  int code = linux_shm_file(name, file, sizeof file);
+  if (code != 0) {
+    errno = -code;
+    return -1;
+  }
+  return open(file, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+static int
+linux_shm_unlink(const char *name) {
+  char file[sizeof "/dev/shm/" + NAME_MAX];
+  int code = linux_shm_file(name, file, sizeof file);
+  if (code != 0) {
+    errno = -code;
+    return -1;
+  }
+  int rc = unlink(file);
+  if (rc == -1 && errno == EPERM) errno = EACCES;
+  return rc;
+}
+
+#define shm_open linux_shm_open
+#define shm_unlink linux_shm_unlink
+#endif
+
 // Python's rule (_prepend_leading_slash): the name the OS gets is the user's
 // with a '/' in front, and the name Python reports is without it. POSIX
 // leaves a name without a leading '/' implementation-defined (shm_open(3p)),

@@ -15,7 +15,7 @@ function platformConstantNames () {
   const names = new Set()
   for (const file of fs.readdirSync(path.join(root, 'src')).filter((f) => f.endsWith('.c'))) {
     const text = fs.readFileSync(path.join(root, 'src', file), 'utf8')
-    for (const m of text.matchAll(/\{\s*"((?:MAP|PROT|MADV)_[A-Z0-9_]+)"\s*,/g)) names.add(m[1])
+    for (const m of text.matchAll(/\{\s*"((?:MAP|PROT|MADV|MS)_[A-Z0-9_]+)"\s*,/g)) names.add(m[1])
   }
   return names
 }
