@@ -1,0 +1,265 @@
+// scan.c: find / rfind / count split into parts for several threads, and the exact merge.
+#include "scan.h"
+
+#ifdef _MSC_VER
+#include <intrin.h>
+static int
+mm__load_flag(const volatile int *p) {
+  return p != NULL && _InterlockedCompareExchange((volatile long *)p, 0, 0) != 0;
+}
+static int64_t
+mm__load64(int64_t *p) {
+  return _InterlockedCompareExchange64((volatile __int64 *)p, 0, 0);
+}
+static int
+mm__cas64(int64_t *p, int64_t *expected, int64_t value) {
+  int64_t seen = _InterlockedCompareExchange64((volatile __int64 *)p, value, *expected);
+  if (seen == *expected) return 1;
+  *expected = seen;
+  return 0;
+}
+#else
+static int
+mm__load_flag(const volatile int *p) {
+  return p != NULL && __atomic_load_n(p, __ATOMIC_ACQUIRE) != 0;
+}
+static int64_t
+mm__load64(int64_t *p) {
+  return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static int
+mm__cas64(int64_t *p, int64_t *expected, int64_t value) {
+  return __atomic_compare_exchange_n(p, expected, value, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+#endif
+
+void
+mm_flag_set(volatile int *flag) {
+#ifdef _MSC_VER
+  _InterlockedExchange((volatile long *)flag, 1);
+#else
+  __atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+#endif
+}
+
+size_t
+mm_count_down(volatile size_t *p) {
+#if defined(_MSC_VER) && defined(_WIN64)
+  return (size_t)_InterlockedDecrement64((volatile __int64 *)p);
+#elif defined(_MSC_VER)
+  return (size_t)_InterlockedDecrement((volatile long *)p);
+#else
+  return __atomic_sub_fetch(p, 1, __ATOMIC_ACQ_REL);
+#endif
+}
+
+int
+mm_flag_get(const volatile int *flag) {
+  return mm__load_flag(flag);
+}
+
+int
+mm_scan_stopping(const mm_scan_t *s) {
+  return mm__load_flag(s->abort) || mm__load_flag(s->closed);
+}
+
+// Lowers (find) or raises (rfind) s->best to `at`.
+static void
+mm__publish(mm_scan_t *s, int64_t at) {
+  int64_t seen = mm__load64(&s->best);
+  while (s->kind == MM_SCAN_FIND ? at < seen : at > seen)
+    if (mm__cas64(&s->best, &seen, at)) break;
+}
+
+// How many positions a match can start at.
+static size_t
+mm__starts(const mm_scan_t *s) {
+  if (s->k == 0 || s->k > s->n) return 0;
+  return s->n - s->k + 1;
+}
+
+void
+mm_scan_plan(mm_scan_t *s, size_t threads, size_t min_part) {
+  size_t starts = mm__starts(s);
+  if (threads == 0) threads = 1;
+  if (min_part == 0) min_part = 1;
+  // A needle longer than a chunk would be read again for every chunk.
+  if (s->chunk < s->k) s->chunk = s->k;
+  if (s->chunk == 0) s->chunk = 1;
+  size_t parts = starts / min_part;
+  if (parts > threads) parts = threads;
+  if (parts == 0) parts = 1;
+  size_t share = starts / parts, extra = starts % parts, lo = 0;
+  for (size_t i = 0; i < parts; i++) {
+    size_t size = share + (i < extra ? 1 : 0);
+    s->parts[i].lo = lo;
+    s->parts[i].hi = lo + size;
+    s->parts[i].found = -1;
+    s->parts[i].count = 0;
+    s->parts[i].resume = lo + size;
+    s->parts[i].stopped = 0;
+    lo += size;
+  }
+  s->part_count = parts;
+  s->best = s->kind == MM_SCAN_FIND ? INT64_MAX : -1;
+}
+
+// The bytes a match starting in [from, to) may read: [from, to + k - 1), cut at n.
+static size_t
+mm__window(const mm_scan_t *s, size_t from, size_t to) {
+  size_t want = to - from + s->k - 1;
+  return want < s->n - from ? want : s->n - from;
+}
+
+// The first match starting in [from, to), chunk by chunk: *at is it or -1.
+// Returns 1 when a stop flag ended the walk.
+static int
+mm__next(mm_scan_t *s, size_t from, size_t to, int64_t *at) {
+  *at = -1;
+  for (size_t c = from; c < to;) {
+    if (mm_scan_stopping(s)) return 1;
+    size_t end = to - c > s->chunk ? c + s->chunk : to;
+    int64_t i = mm_find(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+    if (i >= 0) {
+      *at = (int64_t)c + i;
+      return 0;
+    }
+    c = end;
+  }
+  return 0;
+}
+
+int
+mm_scan_part(mm_scan_t *s, size_t index) {
+  mm_scan_part_t *p = &s->parts[index];
+  if (s->k == 0) return 0; // answered by mm_scan_merge without touching the map
+  if (s->kind == MM_SCAN_FIND) {
+    for (size_t c = p->lo; c < p->hi;) {
+      if (mm_scan_stopping(s)) return p->stopped = 1;
+      // A match before this chunk is known: nothing here can be the first.
+      if (mm__load64(&s->best) < (int64_t)c) return 0;
+      size_t end = p->hi - c > s->chunk ? c + s->chunk : p->hi;
+      int64_t i = mm_find(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+      if (i >= 0) {
+        p->found = (int64_t)c + i;
+        mm__publish(s, p->found);
+        return 0;
+      }
+      c = end;
+    }
+  } else if (s->kind == MM_SCAN_RFIND) {
+    for (size_t end = p->hi; end > p->lo;) {
+      if (mm_scan_stopping(s)) return p->stopped = 1;
+      // A match after this chunk is known: nothing here can be the last.
+      if (mm__load64(&s->best) >= (int64_t)end) return 0;
+      size_t c = end - p->lo > s->chunk ? end - s->chunk : p->lo;
+      int64_t i = mm_rfind(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+      if (i >= 0) {
+        p->found = (int64_t)c + i;
+        mm__publish(s, p->found);
+        return 0;
+      }
+      end = c;
+    }
+  } else {
+    // The greedy chain that starts at lo, chunk by chunk: each chunk counts
+    // the matches starting in it and hands on where the chain may go on.
+    size_t pos = p->lo;
+    while (pos < p->hi) {
+      if (mm_scan_stopping(s)) return p->stopped = 1;
+      size_t end = p->hi - pos > s->chunk ? pos + s->chunk : p->hi, resume;
+      p->count +=
+          mm_count_span(s->hay + pos, mm__window(s, pos, end), s->needle, s->k, end - pos, &resume);
+      pos += resume;
+    }
+    p->resume = pos;
+  }
+  return 0;
+}
+
+// count: why the merge is exact.
+//
+// Python's count is the greedy chain over the match starts: m1 is the first
+// match at or after 0, and m(j+1) the first at or after m(j) + k. Call E the
+// "entry" of a part: the first start the chain allows when it reaches the
+// part's lo (0 for the first part; afterwards the larger of lo and the end of
+// the chain's last match, which may lie up to k - 1 past lo, or past the
+// whole part when the needle is longer than the part). The chain's matches
+// starting in [lo, hi) are exactly the greedy chain run from E with starts
+// limited to hi, because "the first match at or after x" only depends on x.
+// The part computed that chain from lo (count A, leaving `resume`), so:
+//   - E >= hi: no match of the chain starts here; the entry of the next part
+//     is still E.
+//   - E == lo: the part's own count and resume are the chain's.
+//   - lo < E < hi: walk chain A (from lo) and chain B (from E) side by side,
+//     always advancing the one whose next match lies further left. Both
+//     follow the same rule, so once they reach the same match they are one
+//     chain to the end of the part; then B's count is the B matches seen
+//     before that match plus A's count from that match on (A's total minus
+//     the A matches seen before it), and B's resume is A's. If B runs out
+//     of matches first, B's count is what was seen and its resume is the
+//     larger of hi and the end of B's last match.
+// Only the stretch before the chains meet is read again: for most needles a
+// match or two; for a self-overlapping needle over periodic data ("aa" in
+// "aaaa...") the chains may never meet and the part is re-read whole, once,
+// on the thread that merges. find and rfind need no walk: the first (last)
+// match is in the part that owns its start, and a part only gives up once a
+// match before (after) its current chunk is known, so that part finds it.
+int
+mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
+  *found = -1;
+  *count = 0;
+  if (s->k == 0) {
+    // Python: the empty needle is at start, at end, and between every byte.
+    *found = s->kind == MM_SCAN_RFIND ? (int64_t)s->n : 0;
+    *count = (uint64_t)s->n + 1;
+    return 0;
+  }
+  for (size_t i = 0; i < s->part_count; i++)
+    if (s->parts[i].stopped) return 1;
+  if (s->kind != MM_SCAN_COUNT) {
+    for (size_t i = 0; i < s->part_count; i++) {
+      int64_t f = s->parts[i].found;
+      if (f < 0) continue;
+      if (*found < 0 || (s->kind == MM_SCAN_FIND ? f < *found : f > *found)) *found = f;
+    }
+    return 0;
+  }
+  uint64_t total = 0;
+  size_t entry = 0;
+  for (size_t i = 0; i < s->part_count; i++) {
+    const mm_scan_part_t *p = &s->parts[i];
+    if (entry >= p->hi) continue;
+    if (entry <= p->lo) {
+      total += p->count;
+      entry = p->resume;
+      continue;
+    }
+    int64_t a, b;
+    uint64_t seen_a = 0, seen_b = 0;
+    size_t end_b = entry;
+    if (mm__next(s, p->lo, p->hi, &a) || mm__next(s, entry, p->hi, &b)) return 1;
+    for (;;) {
+      if (b < 0) {
+        total += seen_b;
+        entry = end_b > p->hi ? end_b : p->hi;
+        break;
+      }
+      if (a == b) {
+        total += seen_b + (p->count - seen_a);
+        entry = p->resume;
+        break;
+      }
+      if (a >= 0 && a < b) {
+        seen_a++;
+        if (mm__next(s, (size_t)a + s->k, p->hi, &a)) return 1;
+      } else {
+        seen_b++;
+        end_b = (size_t)b + s->k;
+        if (mm__next(s, end_b, p->hi, &b)) return 1;
+      }
+    }
+  }
+  *count = total;
+  return 0;
+}
