@@ -12,8 +12,10 @@
 // them tiny (scanTuning) to put split points everywhere.
 static size_t mm_async_min_part = 256 * 1024;
 static size_t mm_async_chunk = 1024 * 1024;
-// prefetch() brings in this many bytes between two checks of the stop flags.
-#define MM_PREFETCH_CHUNK ((size_t)4 << 20)
+// prefetch() brings in this many bytes between two checks of the stop flags,
+// with the reads of this many more already started.
+#define MM_PREFETCH_CHUNK ((size_t)8 << 20)
+#define MM_PREFETCH_AHEAD ((size_t)32 << 20)
 
 // The fault guard's bracket, on the thread that touches the map --------------
 //
@@ -85,9 +87,15 @@ mm_job_free(napi_env env, mm_job_t *job) {
   free(job);
 }
 
-// The bytes part i of a scan reads: its starts and up to k - 1 bytes after them.
+// The bytes part i of a scan reads: for count its starts and up to k - 1
+// bytes after them; a find or rfind worker may take any chunk of the range.
 static void
 mm_part_range(const mm_job_t *job, const mm_scan_part_t *p, size_t *start, size_t *length) {
+  if (job->kind != MM_SCAN_COUNT) {
+    *start = job->start;
+    *length = job->length;
+    return;
+  }
   size_t end = p->hi == p->lo ? p->lo : p->hi + job->scan.k - 1;
   if (end > job->scan.n) end = job->scan.n;
   *start = job->start + p->lo;
@@ -120,12 +128,20 @@ mm_work_execute(napi_env env, void *data) {
   mm_bracket_t b;
   if (job->kind == MM_JOB_PREFETCH) {
     w->rc = mm_async_enter(m, job->start, job->length, &b, &w->err);
+    // The reads run MM_PREFETCH_AHEAD bytes ahead of the chunk waited for.
+    size_t hinted = job->length > MM_PREFETCH_AHEAD ? MM_PREFETCH_AHEAD : job->length;
+    if (w->rc == 0) mm_map_prefetch_hint(m, job->start, hinted);
     for (size_t at = 0; w->rc == 0 && at < job->length;) {
       if (mm_scan_stopping(&job->scan)) {
         job->stopped = 1;
         break;
       }
       size_t step = job->length - at > MM_PREFETCH_CHUNK ? MM_PREFETCH_CHUNK : job->length - at;
+      if (hinted < job->length) {
+        size_t more = job->length - hinted > step ? step : job->length - hinted;
+        mm_map_prefetch_hint(m, job->start + hinted, more);
+        hinted += more;
+      }
       w->rc = mm_map_prefetch(m, job->start + at, step, &w->err);
       at += step;
     }

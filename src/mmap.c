@@ -267,6 +267,12 @@ mm_map_prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
   return mm__prefetch(m, start, length, err);
 }
 
+void
+mm_map_prefetch_hint(mm_map_t *m, size_t start, size_t length) {
+  if (!mm_range_ok(start, length, m->length) || m->os_base == NULL || length == 0) return;
+  mm__prefetch_hint(m, start, length);
+}
+
 int
 mm_map_residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
                  mm_error_t *err) {

@@ -141,6 +141,7 @@ void mm_close_fd(mm_fd_t fd);
 // and does nothing for an empty range or map. See platform.h's mm__prefetch,
 // mm__residency, mm__lock and mm__unlock.
 int mm_map_prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+void mm_map_prefetch_hint(mm_map_t *m, size_t start, size_t length);
 int mm_map_residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
                      mm_error_t *err);
 int mm_map_lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);

@@ -81,11 +81,13 @@ int mm__shm_unlink(const char *name, mm_error_t *err);
 
 // Residency (prefetch, residency, lock) ----------------------------------------
 // Each takes a range of the user's bytes that the core checked against the map.
+// Starts reading [start, start + length) in without waiting (MADV_WILLNEED;
+// Windows: PrefetchVirtualMemory); a hint, failures ignored.
+void mm__prefetch_hint(mm_map_t *m, size_t start, size_t length);
 // Brings [start, start + length) into memory and returns once it is resident
-// (Linux: MADV_POPULATE_READ, else MADV_WILLNEED and a touch of every page;
-// Windows: PrefetchVirtualMemory and a touch of every page). Runs on the
-// thread pool inside the fault guard's bracket: a page the file no longer
-// backs is touched, so the guard absorbs and counts it.
+// (Linux: MADV_POPULATE_READ, else a touch of every page; Windows: a touch of
+// every page). Runs on the thread pool inside the fault guard's bracket: a
+// page the file no longer backs is touched, so the guard absorbs and counts it.
 int mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
 // Bytes of the whole pages covering the range that are in memory (mincore,
 // QueryWorkingSetEx); *total receives the bytes of those pages.

@@ -806,6 +806,16 @@ mm__pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span
 static int mm__populate_works = 1;
 #endif
 
+void
+mm__prefetch_hint(mm_map_t *m, size_t start, size_t length) {
+#ifdef MADV_WILLNEED
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  (void)madvise(base, span, MADV_WILLNEED);
+#endif
+}
+
 int
 mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
   uint8_t *base;
@@ -827,10 +837,6 @@ mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
     else if (errno != EFAULT && errno != ENOMEM)
       return mm__fail(err, "madvise", -errno);
   }
-#endif
-#ifdef MADV_WILLNEED
-  // Starts the reads of the whole range at once; the touches then wait for them.
-  (void)madvise(base, span, MADV_WILLNEED);
 #endif
   volatile uint8_t sink = 0;
   for (size_t at = 0; at < span; at += page)

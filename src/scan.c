@@ -33,6 +33,18 @@ mm__cas64(int64_t *p, int64_t *expected, int64_t value) {
 }
 #endif
 
+// Hands out the next chunk number (any thread).
+static size_t
+mm__take(size_t *p) {
+#if defined(_MSC_VER) && defined(_WIN64)
+  return (size_t)_InterlockedExchangeAdd64((volatile __int64 *)p, 1);
+#elif defined(_MSC_VER)
+  return (size_t)_InterlockedExchangeAdd((volatile long *)p, 1);
+#else
+  return __atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL);
+#endif
+}
+
 void
 mm_flag_set(volatile int *flag) {
 #ifdef _MSC_VER
@@ -102,6 +114,7 @@ mm_scan_plan(mm_scan_t *s, size_t threads, size_t min_part) {
   }
   s->part_count = parts;
   s->best = s->kind == MM_SCAN_FIND ? INT64_MAX : -1;
+  s->taken = 0;
 }
 
 // The bytes a match starting in [from, to) may read: [from, to + k - 1), cut at n.
@@ -133,33 +146,45 @@ int
 mm_scan_part(mm_scan_t *s, size_t index) {
   mm_scan_part_t *p = &s->parts[index];
   if (s->k == 0) return 0; // answered by mm_scan_merge without touching the map
+  size_t starts = mm__starts(s);
   if (s->kind == MM_SCAN_FIND) {
-    for (size_t c = p->lo; c < p->hi;) {
+    // Chunk i holds the starts [i * chunk, (i + 1) * chunk). Chunks are taken
+    // in order, so every chunk before one that holds a match was taken
+    // before it, and is looked at unless a match before it is known: the
+    // chunk holding the first match is always looked at, and gives it.
+    for (;;) {
+      size_t i = mm__take(&s->taken);
+      if (i >= starts / s->chunk + 1) return 0;
+      size_t c = i * s->chunk;
+      if (c >= starts) return 0;
       if (mm_scan_stopping(s)) return p->stopped = 1;
-      // A match before this chunk is known: nothing here can be the first.
       if (mm__load64(&s->best) < (int64_t)c) return 0;
-      size_t end = p->hi - c > s->chunk ? c + s->chunk : p->hi;
-      int64_t i = mm_find(s->hay + c, mm__window(s, c, end), s->needle, s->k);
-      if (i >= 0) {
-        p->found = (int64_t)c + i;
-        mm__publish(s, p->found);
+      size_t end = starts - c > s->chunk ? c + s->chunk : starts;
+      int64_t at = mm_find(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+      if (at >= 0) {
+        p->found = (int64_t)c + at;
+        mm__publish(s, p->found); // every later chunk holds only later matches
         return 0;
       }
-      c = end;
     }
   } else if (s->kind == MM_SCAN_RFIND) {
-    for (size_t end = p->hi; end > p->lo;) {
+    // The same from the end: chunk i holds the starts
+    // [starts - (i + 1) * chunk, starts - i * chunk), cut at 0.
+    for (;;) {
+      size_t i = mm__take(&s->taken);
+      if (i >= starts / s->chunk + 1) return 0;
+      size_t back = i * s->chunk;
+      if (back >= starts) return 0;
+      size_t end = starts - back;
       if (mm_scan_stopping(s)) return p->stopped = 1;
-      // A match after this chunk is known: nothing here can be the last.
       if (mm__load64(&s->best) >= (int64_t)end) return 0;
-      size_t c = end - p->lo > s->chunk ? end - s->chunk : p->lo;
-      int64_t i = mm_rfind(s->hay + c, mm__window(s, c, end), s->needle, s->k);
-      if (i >= 0) {
-        p->found = (int64_t)c + i;
+      size_t c = end > s->chunk ? end - s->chunk : 0;
+      int64_t at = mm_rfind(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+      if (at >= 0) {
+        p->found = (int64_t)c + at;
         mm__publish(s, p->found);
         return 0;
       }
-      end = c;
     }
   } else {
     // The greedy chain that starts at lo, chunk by chunk: each chunk counts
@@ -202,9 +227,9 @@ mm_scan_part(mm_scan_t *s, size_t index) {
 // Only the stretch before the chains meet is read again: for most needles a
 // match or two; for a self-overlapping needle over periodic data ("aa" in
 // "aaaa...") the chains may never meet and the part is re-read whole, once,
-// on the thread that merges. find and rfind need no walk: the first (last)
-// match is in the part that owns its start, and a part only gives up once a
-// match before (after) its current chunk is known, so that part finds it.
+// on the thread that merges. find and rfind need no walk: the chunk holding
+// the first (last) match is always looked at (see mm_scan_part), and the
+// answer is the lowest (highest) match any worker found.
 int
 mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
   *found = -1;

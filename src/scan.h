@@ -7,9 +7,12 @@
 
 enum { MM_SCAN_FIND = 0, MM_SCAN_RFIND = 1, MM_SCAN_COUNT = 2 };
 
-// A part owns the match *starts* [lo, hi) (relative to the scan's hay); it
-// reads up to k - 1 bytes past hi, so a match straddling two parts belongs
-// to the part where it starts and is seen whole there.
+// count: a part owns the match *starts* [lo, hi) (relative to the scan's
+// hay); it reads up to k - 1 bytes past hi, so a match straddling two parts
+// belongs to the part where it starts and is seen whole there.
+// find / rfind: the parts are workers that take chunks of match starts in
+// order (find from the start, rfind from the end) until one past a known
+// match: the first chunks are looked at first, whatever the thread count.
 typedef struct mm_scan_part_s {
   size_t lo, hi;
   // Written by the part's own thread; read by others only after it is done.
@@ -29,6 +32,7 @@ typedef struct mm_scan_s {
   const volatile int *abort; // set (non-zero) by another thread: stop at the next chunk
   const volatile int *closed;
   int64_t best; // find: lowest match yet (INT64_MAX: none); rfind: highest (-1: none)
+  size_t taken; // find / rfind: chunks handed out so far (atomic)
   size_t part_count;
   mm_scan_part_t *parts;
 } mm_scan_t;

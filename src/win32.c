@@ -1040,20 +1040,27 @@ mm__pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span
   *span = (length + lead + page - 1) / page * page;
 }
 
-int
-mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+void
+mm__prefetch_hint(mm_map_t *m, size_t start, size_t length) {
   uint8_t *base;
-  size_t span, page = mm__system_info.dwPageSize;
+  size_t span;
   mm__pages(m, start, length, &base, &span);
-  // PrefetchVirtualMemory only queues the reads (and is a hint: it may
-  // skip them); touching each page afterwards waits for them, so the range
-  // is resident when this returns. A page the file lost faults in the touch,
-  // inside this module, where the guard absorbs it.
+  // Queues the reads (a hint: the system may skip them).
   mm__prefetch_fn prefetch = (mm__prefetch_fn)(void *)mm__kernel32("PrefetchVirtualMemory");
   if (prefetch != NULL) {
     mm__range_entry_t range = {base, span};
     (void)prefetch(GetCurrentProcess(), 1, &range, 0);
   }
+}
+
+int
+mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span, page = mm__system_info.dwPageSize;
+  mm__pages(m, start, length, &base, &span);
+  // Touching each page waits for the reads mm__prefetch_hint queued, so the
+  // range is resident when this returns. A page the file lost faults in the
+  // touch, inside this module, where the guard absorbs it.
   volatile uint8_t sink = 0;
   for (size_t at = 0; at < span; at += page)
     sink ^= ((volatile const uint8_t *)base)[at];
