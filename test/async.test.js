@@ -176,10 +176,12 @@ describe('findAsync, rfindAsync, countAsync: the sync results, from the thread p
       }
       assert.strictEqual((await rejection(m[name]('x', 0, 5, { threads: 1.5 }))).code, 'ERR_OUT_OF_RANGE')
       assert.strictEqual((await rejection(m[name]('x', 0, 5, { threads: '2' }))).code, 'ERR_INVALID_ARG_TYPE')
-      // Huge and past-the-end bounds are clamped as the sync methods clamp them.
-      for (const [s, e] of [[2n ** 70n, undefined], [-(2n ** 70n), 2n ** 70n], [100, 1], [-3, undefined]]) {
+      // Huge and past-the-end bounds are clamped as the sync methods clamp them;
+      // past 64 bits they are refused as there.
+      for (const [s, e] of [[2n ** 62n, undefined], [-(2n ** 62n), 2n ** 62n], [100, 1], [-3, undefined]]) {
         assert.strictEqual(await m[name]('l', s, e), m[sync]('l', s, e))
       }
+      assert.strictEqual((await rejection(m[name]('l', 2n ** 64n))).code, 'ERR_OUT_OF_RANGE')
     }
     m.close()
     for (const name of ['findAsync', 'rfindAsync', 'countAsync']) {
@@ -476,8 +478,9 @@ describe('prefetch, residency, lock, unlock', function () {
       assert.throws(() => m[name](-1), { code: 'ERR_OUT_OF_RANGE' })
       assert.throws(() => m[name](4 * PAGE + 1), { code: 'ERR_OUT_OF_RANGE' })
       assert.throws(() => m[name](0, -1), { code: 'ERR_OUT_OF_RANGE' })
-      assert.throws(() => m[name](2n ** 70n), { code: 'ERR_OUT_OF_RANGE' })
-      m[name](PAGE, 2n ** 70n) // clamped to the map's end
+      assert.throws(() => m[name](2n ** 62n), { code: 'ERR_OUT_OF_RANGE' })
+      assert.throws(() => m[name](0, 2n ** 64n), { code: 'ERR_OUT_OF_RANGE' })
+      m[name](PAGE, 2n ** 62n) // clamped to the map's end
     }
     assert.strictEqual((await rejection(m.prefetch('0'))).code, 'ERR_INVALID_ARG_TYPE')
     assert.strictEqual((await rejection(m.prefetch(-1))).code, 'ERR_OUT_OF_RANGE')

@@ -207,8 +207,8 @@ function expectations (naming) {
     // The sync methods' arguments, then { signal, threads }; every error rejects.
     ...Object.fromEntries(['findAsync', 'rfindAsync', 'countAsync'].map((name) => [name, {
       sub: bytes({ strings: OK }),
-      start: nullable(OK),
-      end: nullable(OK),
+      start: nullable(CLAMPED),
+      end: nullable(CLAMPED),
       options: options(),
       'options.signal': table({ undefined: OK }, TYPE),
       'options.threads': optional(RANGE)
@@ -216,13 +216,13 @@ function expectations (naming) {
     // start in [0, length]; length clamped to the map's end (as madvise).
     prefetch: {
       start: optional(RANGE),
-      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': OK, '-(2n**64n)': RANGE }),
+      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE }),
       options: options(),
       'options.signal': table({ undefined: OK }, TYPE)
     },
     ...Object.fromEntries(['residency', 'lock', 'unlock'].map((name) => [name, {
       start: optional(RANGE),
-      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': OK, '-(2n**64n)': RANGE })
+      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE })
     }])),
     // Python's re pos/endpos: clamped to [0, length], negatives to 0.
     search: { regexp: table({}, TYPE), start: nullable(CLAMPED), end: nullable(CLAMPED) },

@@ -78,7 +78,7 @@ check(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k, size_t thre
 
 int
 main(int argc, char **argv) {
-  int rounds = argc > 1 ? atoi(argv[1]) : 3000;
+  int rounds = argc > 1 ? atoi(argv[1]) : 1000;
   for (int round = 0; round < rounds; round++) {
     size_t n = next() % 700;
     uint8_t *hay = malloc(n == 0 ? 1 : n);
