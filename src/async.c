@@ -1,15 +1,15 @@
 // async.c: Node-API glue for work on the libuv thread pool (findAsync, rfindAsync, countAsync:
-// one work item per part of the range; prefetch), and its synchronous companions residency,
-// lock and unlock.
+// one work item per thread, each taking chunks of the range; prefetch), and its synchronous
+// companions residency, lock and unlock.
 #include <stdlib.h>
 #include <string.h>
 
 #include "binding.h"
 #include "scan.h"
 
-// Smallest part worth a thread of its own, and how many match starts a part
-// looks at between two checks of the stop flags (abort, close). Tests make
-// them tiny (scanTuning) to put split points everywhere.
+// Fewest match starts worth a thread of its own, and how many match starts a
+// chunk holds (abort and close are checked between chunks). Tests make them
+// tiny (scanTuning) to put chunk ends everywhere.
 static size_t mm_async_min_part = 256 * 1024;
 static size_t mm_async_chunk = 1024 * 1024;
 // prefetch() brings in this many bytes between two checks of the stop flags,
@@ -48,7 +48,7 @@ enum { MM_JOB_PREFETCH = 3 }; // after MM_SCAN_FIND, MM_SCAN_RFIND, MM_SCAN_COUN
 
 struct mm_job_s;
 
-// One work item: a part of a scan, or a whole prefetch.
+// One work item: a worker of a scan, or a whole prefetch.
 typedef struct mm_work_s {
   struct mm_job_s *job;
   size_t index;
@@ -81,36 +81,22 @@ typedef struct mm_job_s {
 static void
 mm_job_free(napi_env env, mm_job_t *job) {
   if (job->abort_ref != NULL) napi_delete_reference(env, job->abort_ref);
+  mm_scan_free(&job->scan);
   free(job->scan.parts);
   free(job->works);
   free(job->needle);
   free(job);
 }
 
-// The bytes part i of a scan reads: for count its starts and up to k - 1
-// bytes after them; a find or rfind worker may take any chunk of the range.
-static void
-mm_part_range(const mm_job_t *job, const mm_scan_part_t *p, size_t *start, size_t *length) {
-  if (job->kind != MM_SCAN_COUNT) {
-    *start = job->start;
-    *length = job->length;
-    return;
-  }
-  size_t end = p->hi == p->lo ? p->lo : p->hi + job->scan.k - 1;
-  if (end > job->scan.n) end = job->scan.n;
-  *start = job->start + p->lo;
-  *length = end > p->lo ? end - p->lo : 0;
-}
-
-// On the thread whose work item ends last: merges the parts (count walks the
-// seams again, inside the guard's bracket over the whole range).
+// On the thread whose work item ends last: merges what the workers found
+// (count walks the seams again, inside the guard's bracket over the range).
 static void
 mm_job_merge(mm_job_t *job) {
   for (size_t i = 0; i < job->work_count; i++)
     if (job->works[i].rc != 0) return;
   mm_map_t *m = &job->h->map;
   mm_bracket_t b;
-  if (job->kind == MM_SCAN_COUNT && job->scan.part_count > 1) {
+  if (job->kind == MM_SCAN_COUNT && job->scan.chunk_count > 1) {
     job->merge_rc = mm_async_enter(m, job->start, job->length, &b, &job->merge_err);
     if (job->merge_rc != 0) return;
     job->stopped = mm_scan_merge(&job->scan, &job->found, &job->count);
@@ -147,9 +133,8 @@ mm_work_execute(napi_env env, void *data) {
     }
     if (w->rc == 0) w->rc = mm_async_leave(m, &b, &w->err);
   } else {
-    size_t start, length;
-    mm_part_range(job, &job->scan.parts[w->index], &start, &length);
-    w->rc = mm_async_enter(m, start, length, &b, &w->err);
+    // A worker may take any chunk of the range.
+    w->rc = mm_async_enter(m, job->start, job->length, &b, &w->err);
     if (w->rc == 0) {
       (void)mm_scan_part(&job->scan, w->index);
       w->rc = mm_async_leave(m, &b, &w->err);
@@ -159,8 +144,8 @@ mm_work_execute(napi_env env, void *data) {
 }
 
 // The error a job rejects with: a truncation anywhere wins over what other
-// parts saw (with a guard that counts faults per map, a part may see the
-// fault of another part and call it EIO), then the first error.
+// workers saw (with a guard that counts faults per map, a worker may see the
+// fault of another worker and call it EIO), then the first error.
 static const mm_error_t *
 mm_job_error(const mm_job_t *job) {
   const mm_error_t *first = NULL;
@@ -240,7 +225,7 @@ mm_napi_abort_flag(napi_env env, napi_value v, mm_job_t *job) {
   return true;
 }
 
-// Queues one work item per part; returns the promise, or NULL (thrown) with
+// Queues one work item per worker; returns the promise, or NULL (thrown) with
 // the job freed.
 static napi_value
 mm_job_queue(napi_env env, mm_job_t *job, size_t count) {
@@ -349,7 +334,10 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   job->scan.k = k;
   job->scan.chunk = mm_async_chunk;
   job->scan.closed = &h->closed;
-  mm_scan_plan(&job->scan, threads, mm_async_min_part);
+  if (mm_scan_plan(&job->scan, threads, mm_async_min_part) < 0) {
+    mm_job_free(env, job);
+    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  }
   return mm_job_queue(env, job, job->scan.part_count);
 }
 

@@ -90,7 +90,11 @@ mm__starts(const mm_scan_t *s) {
   return s->n - s->k + 1;
 }
 
-void
+// At most this many chunks: a huge range gets larger chunks, so the
+// per-chunk results of a count stay small (1.5 MiB).
+#define MM_SCAN_MAX_CHUNKS ((size_t)1 << 16)
+
+int
 mm_scan_plan(mm_scan_t *s, size_t threads, size_t min_part) {
   size_t starts = mm__starts(s);
   if (threads == 0) threads = 1;
@@ -98,23 +102,31 @@ mm_scan_plan(mm_scan_t *s, size_t threads, size_t min_part) {
   // A needle longer than a chunk would be read again for every chunk.
   if (s->chunk < s->k) s->chunk = s->k;
   if (s->chunk == 0) s->chunk = 1;
+  if (starts / MM_SCAN_MAX_CHUNKS >= s->chunk) s->chunk = starts / MM_SCAN_MAX_CHUNKS + 1;
+  s->chunk_count = starts == 0 ? 0 : (starts - 1) / s->chunk + 1;
   size_t parts = starts / min_part;
   if (parts > threads) parts = threads;
+  if (parts > s->chunk_count) parts = s->chunk_count;
   if (parts == 0) parts = 1;
-  size_t share = starts / parts, extra = starts % parts, lo = 0;
   for (size_t i = 0; i < parts; i++) {
-    size_t size = share + (i < extra ? 1 : 0);
-    s->parts[i].lo = lo;
-    s->parts[i].hi = lo + size;
     s->parts[i].found = -1;
-    s->parts[i].count = 0;
-    s->parts[i].resume = lo + size;
     s->parts[i].stopped = 0;
-    lo += size;
   }
   s->part_count = parts;
   s->best = s->kind == MM_SCAN_FIND ? INT64_MAX : -1;
   s->taken = 0;
+  s->chunks = NULL;
+  if (s->kind == MM_SCAN_COUNT && s->chunk_count > 0) {
+    s->chunks = calloc(s->chunk_count, sizeof(*s->chunks));
+    if (s->chunks == NULL) return -1;
+  }
+  return 0;
+}
+
+void
+mm_scan_free(mm_scan_t *s) {
+  free(s->chunks);
+  s->chunks = NULL;
 }
 
 // The bytes a match starting in [from, to) may read: [from, to + k - 1), cut at n.
@@ -147,86 +159,74 @@ mm_scan_part(mm_scan_t *s, size_t index) {
   mm_scan_part_t *p = &s->parts[index];
   if (s->k == 0) return 0; // answered by mm_scan_merge without touching the map
   size_t starts = mm__starts(s);
-  if (s->kind == MM_SCAN_FIND) {
-    // Chunk i holds the starts [i * chunk, (i + 1) * chunk). Chunks are taken
-    // in order, so every chunk before one that holds a match was taken
-    // before it, and is looked at unless a match before it is known: the
-    // chunk holding the first match is always looked at, and gives it.
-    for (;;) {
-      size_t i = mm__take(&s->taken);
-      if (i >= starts / s->chunk + 1) return 0;
-      size_t c = i * s->chunk;
-      if (c >= starts) return 0;
-      if (mm_scan_stopping(s)) return p->stopped = 1;
-      if (mm__load64(&s->best) < (int64_t)c) return 0;
-      size_t end = starts - c > s->chunk ? c + s->chunk : starts;
-      int64_t at = mm_find(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+  // Chunk i holds the starts [i * chunk, (i + 1) * chunk) (rfind: counted
+  // from the end). Chunks are taken in order, so every chunk before one that
+  // holds a match was taken before it, and is looked at unless a match
+  // before it is known: the chunk holding the first match is always looked
+  // at, and gives it.
+  for (;;) {
+    size_t i = mm__take(&s->taken);
+    if (i >= s->chunk_count) return 0;
+    if (mm_scan_stopping(s)) return p->stopped = 1;
+    size_t lo = i * s->chunk, hi = starts - lo > s->chunk ? lo + s->chunk : starts;
+    if (s->kind == MM_SCAN_RFIND) {
+      // The same from the end: [starts - hi, starts - lo).
+      size_t end = starts - lo;
+      lo = starts - hi;
+      hi = end;
+    }
+    if (s->kind == MM_SCAN_FIND) {
+      if (mm__load64(&s->best) < (int64_t)lo) return 0;
+      int64_t at = mm_find(s->hay + lo, mm__window(s, lo, hi), s->needle, s->k);
       if (at >= 0) {
-        p->found = (int64_t)c + at;
+        p->found = (int64_t)lo + at;
         mm__publish(s, p->found); // every later chunk holds only later matches
         return 0;
       }
-    }
-  } else if (s->kind == MM_SCAN_RFIND) {
-    // The same from the end: chunk i holds the starts
-    // [starts - (i + 1) * chunk, starts - i * chunk), cut at 0.
-    for (;;) {
-      size_t i = mm__take(&s->taken);
-      if (i >= starts / s->chunk + 1) return 0;
-      size_t back = i * s->chunk;
-      if (back >= starts) return 0;
-      size_t end = starts - back;
-      if (mm_scan_stopping(s)) return p->stopped = 1;
-      if (mm__load64(&s->best) >= (int64_t)end) return 0;
-      size_t c = end > s->chunk ? end - s->chunk : 0;
-      int64_t at = mm_rfind(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+    } else if (s->kind == MM_SCAN_RFIND) {
+      if (mm__load64(&s->best) >= (int64_t)hi) return 0;
+      int64_t at = mm_rfind(s->hay + lo, mm__window(s, lo, hi), s->needle, s->k);
       if (at >= 0) {
-        p->found = (int64_t)c + at;
+        p->found = (int64_t)lo + at;
         mm__publish(s, p->found);
         return 0;
       }
+    } else {
+      // The greedy chain that starts at the chunk's first start.
+      size_t resume;
+      s->chunks[i].count =
+          mm_count_span(s->hay + lo, mm__window(s, lo, hi), s->needle, s->k, hi - lo, &resume);
+      s->chunks[i].resume = lo + resume;
     }
-  } else {
-    // The greedy chain that starts at lo, chunk by chunk: each chunk counts
-    // the matches starting in it and hands on where the chain may go on.
-    size_t pos = p->lo;
-    while (pos < p->hi) {
-      if (mm_scan_stopping(s)) return p->stopped = 1;
-      size_t end = p->hi - pos > s->chunk ? pos + s->chunk : p->hi, resume;
-      p->count +=
-          mm_count_span(s->hay + pos, mm__window(s, pos, end), s->needle, s->k, end - pos, &resume);
-      pos += resume;
-    }
-    p->resume = pos;
   }
-  return 0;
 }
 
 // count: why the merge is exact.
 //
 // Python's count is the greedy chain over the match starts: m1 is the first
 // match at or after 0, and m(j+1) the first at or after m(j) + k. Call E the
-// "entry" of a part: the first start the chain allows when it reaches the
-// part's lo (0 for the first part; afterwards the larger of lo and the end of
-// the chain's last match, which may lie up to k - 1 past lo, or past the
-// whole part when the needle is longer than the part). The chain's matches
+// "entry" of a chunk [lo, hi): the first start the chain allows when it
+// reaches lo (0 for the first chunk; afterwards the larger of lo and the end
+// of the chain's last match, which may lie up to k - 1 past lo, or past the
+// whole chunk when the needle is longer than a chunk). The chain's matches
 // starting in [lo, hi) are exactly the greedy chain run from E with starts
 // limited to hi, because "the first match at or after x" only depends on x.
-// The part computed that chain from lo (count A, leaving `resume`), so:
-//   - E >= hi: no match of the chain starts here; the entry of the next part
-//     is still E.
-//   - E == lo: the part's own count and resume are the chain's.
+// Each chunk computed that chain from lo (chain A: its count, and `resume`,
+// the larger of hi and the end of its last match), so, walking the chunks
+// from the left:
+//   - E >= hi: no match of the chain starts here; the next entry is still E.
+//   - E == lo: the chunk's own count and resume are the chain's.
 //   - lo < E < hi: walk chain A (from lo) and chain B (from E) side by side,
 //     always advancing the one whose next match lies further left. Both
 //     follow the same rule, so once they reach the same match they are one
-//     chain to the end of the part; then B's count is the B matches seen
+//     chain to the end of the chunk; then B's count is the B matches seen
 //     before that match plus A's count from that match on (A's total minus
 //     the A matches seen before it), and B's resume is A's. If B runs out
 //     of matches first, B's count is what was seen and its resume is the
 //     larger of hi and the end of B's last match.
 // Only the stretch before the chains meet is read again: for most needles a
 // match or two; for a self-overlapping needle over periodic data ("aa" in
-// "aaaa...") the chains may never meet and the part is re-read whole, once,
+// "aaaa...") the chains may never meet and such a chunk is read again whole,
 // on the thread that merges. find and rfind need no walk: the chunk holding
 // the first (last) match is always looked at (see mm_scan_part), and the
 // answer is the lowest (highest) match any worker found.
@@ -251,11 +251,12 @@ mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
     return 0;
   }
   uint64_t total = 0;
-  size_t entry = 0;
-  for (size_t i = 0; i < s->part_count; i++) {
-    const mm_scan_part_t *p = &s->parts[i];
-    if (entry >= p->hi) continue;
-    if (entry <= p->lo) {
+  size_t entry = 0, starts = mm__starts(s);
+  for (size_t i = 0; i < s->chunk_count; i++) {
+    const mm_scan_chunk_t *p = &s->chunks[i];
+    size_t lo = i * s->chunk, hi = starts - lo > s->chunk ? lo + s->chunk : starts;
+    if (entry >= hi) continue;
+    if (entry <= lo) {
       total += p->count;
       entry = p->resume;
       continue;
@@ -263,11 +264,11 @@ mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
     int64_t a, b;
     uint64_t seen_a = 0, seen_b = 0;
     size_t end_b = entry;
-    if (mm__next(s, p->lo, p->hi, &a) || mm__next(s, entry, p->hi, &b)) return 1;
+    if (mm__next(s, lo, hi, &a) || mm__next(s, entry, hi, &b)) return 1;
     for (;;) {
       if (b < 0) {
         total += seen_b;
-        entry = end_b > p->hi ? end_b : p->hi;
+        entry = end_b > hi ? end_b : hi;
         break;
       }
       if (a == b) {
@@ -277,11 +278,11 @@ mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
       }
       if (a >= 0 && a < b) {
         seen_a++;
-        if (mm__next(s, (size_t)a + s->k, p->hi, &a)) return 1;
+        if (mm__next(s, (size_t)a + s->k, hi, &a)) return 1;
       } else {
         seen_b++;
         end_b = (size_t)b + s->k;
-        if (mm__next(s, end_b, p->hi, &b)) return 1;
+        if (mm__next(s, end_b, hi, &b)) return 1;
       }
     }
   }

@@ -16,8 +16,8 @@ const isWindows = process.platform === 'win32'
 const isLinux = process.platform === 'linux'
 const defaultTuning = binding.scanTuning()
 
-// Runs fn with parts of at least minPart match starts and chunks of `chunk`
-// starts, so split points and chunk ends fall everywhere.
+// Runs fn with at least minPart match starts per thread and chunks of `chunk`
+// starts (raised to the needle's length), so chunk ends fall everywhere.
 async function withTuning (minPart, chunk, fn) {
   binding.scanTuning(minPart, chunk)
   try {
@@ -53,7 +53,7 @@ describe('findAsync, rfindAsync, countAsync: the sync results, from the thread p
   const r = resources()
   afterEach(r.cleanup)
 
-  it('equals find, rfind and count on random inputs with split points and chunk ends everywhere', async function () {
+  it('equals find, rfind and count on random inputs with chunk ends everywhere', async function () {
     this.timeout(120000)
     const rand = random(14)
     const int = (n) => Math.floor(rand() * n)
@@ -67,7 +67,7 @@ describe('findAsync, rfindAsync, countAsync: the sync results, from the thread p
       const { m } = r.mapFile(data)
       await withTuning(1 + int(64), 1 + int(40), async () => {
         for (let q = 0; q < 12; q++) {
-          // Needles from the data (so they match), up to longer than a part.
+          // Needles from the data (so they match), up to longer than the chunk size asked for.
           const k = int(4) === 0 ? int(200) : int(6)
           const at = int(size)
           const sub = q % 4 === 0 ? Buffer.from('a'.repeat(k)) : data.subarray(at, at + k)
@@ -83,7 +83,7 @@ describe('findAsync, rfindAsync, countAsync: the sync results, from the thread p
     }
   })
 
-  it('counts a self-overlapping needle over periodic data, where the chains of two parts never meet', async function () {
+  it('counts a self-overlapping needle over periodic data, where the chains of two chunks never meet', async function () {
     const data = Buffer.alloc(10007, 'a')
     const { m } = r.mapFile(data)
     await withTuning(7, 3, async () => {
@@ -97,16 +97,16 @@ describe('findAsync, rfindAsync, countAsync: the sync results, from the thread p
     })
   })
 
-  it('finds a match straddling a split point once, and needles longer than a part', async function () {
+  it('finds a match straddling a chunk boundary once, and needles longer than the chunk size asked for', async function () {
     const data = Buffer.alloc(4000, '.')
-    data.write('NEEDLE', 998) // straddles 1000 (parts of 1000 starts with 4 threads)
+    data.write('NEEDLE', 998) // straddles 1000 (chunks of 100 starts)
     data.write('NEEDLE', 2997)
     const { m } = r.mapFile(data)
-    await withTuning(1000, 100, async () => {
+    await withTuning(100, 100, async () => {
       assert.strictEqual(await m.findAsync('NEEDLE', 0, undefined, { threads: 4 }), 998)
       assert.strictEqual(await m.rfindAsync('NEEDLE', 0, undefined, { threads: 4 }), 2997)
       assert.strictEqual(await m.countAsync('NEEDLE', 0, undefined, { threads: 4 }), 2)
-      const long = data.subarray(500, 3500) // 3000 bytes: longer than any part
+      const long = data.subarray(500, 3500) // 3000 bytes: longer than the chunks asked for
       assert.strictEqual(await m.findAsync(long, 0, undefined, { threads: 4 }), 500)
       assert.strictEqual(await m.countAsync(long, 0, undefined, { threads: 4 }), 1)
       assert.strictEqual(await m.rfindAsync(long, 0, undefined, { threads: 4 }), 500)

@@ -1,8 +1,8 @@
 // scan-test.c: the split scans of src/scan.c (findAsync / rfindAsync / countAsync) against the
 // naive reference: random data over small alphabets and periodic runs, needles from the data and
-// longer than a part, every thread count and tiny parts and chunks, the parts run at once on
-// pthreads. Built twice: with ASan/UBSan (reads stay inside the range) and with ThreadSanitizer
-// (the workers share only what they share atomically).
+// longer than the chunk size asked for, every thread count and tiny chunks, the workers run at
+// once on pthreads. Built twice: with ASan/UBSan (reads stay inside the range) and with
+// ThreadSanitizer (the workers share only what they share atomically).
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +46,7 @@ check(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k, size_t thre
     s.k = k;
     s.chunk = chunk;
     s.parts = parts;
-    mm_scan_plan(&s, threads, min_part);
+    if (mm_scan_plan(&s, threads, min_part) < 0) abort();
     pthread_t ids[16];
     worker_t workers[16];
     for (size_t i = 0; i < s.part_count; i++) {
@@ -59,6 +59,7 @@ check(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k, size_t thre
     int64_t found;
     uint64_t count;
     int stopped = mm_scan_merge(&s, &found, &count);
+    mm_scan_free(&s);
     checks++;
     int ok;
     if (kind == MM_SCAN_COUNT)
