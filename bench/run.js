@@ -684,7 +684,7 @@ async function main () {
   for (const r of rows) {
     r.ratio = r.base ? r.base.ns / r.native.ns : NaN
     if (r.goalMaxNs !== undefined) {
-      r.goalText = `≤ ${r.goalMaxNs / 1000} µs`
+      r.goalText = r.goalMaxNs >= 1e6 ? `≤ ${r.goalMaxNs / 1e6} ms` : `≤ ${r.goalMaxNs / 1000} µs`
       r.met = r.native.ns <= r.goalMaxNs
     } else if (r.goal !== undefined) {
       r.goalText = r.sameSpeed ? `same speed (≥ ${r.goal}×)` : `≥ ${r.goal}×`
