@@ -125,6 +125,31 @@ declare namespace mmap {
     flags?: Integer
   }
 
+  /** Options of the work findAsync, rfindAsync and countAsync run on the libuv thread pool. */
+  interface MmapScanOptions {
+    /** Stops the work at its next chunk; the promise then rejects with an `AbortError` (`code: 'ABORT_ERR'`). */
+    signal?: AbortSignal
+    /**
+     * Threads (pool work items) to split the range across, 1 to 1024; default: the pool's size
+     * (`UV_THREADPOOL_SIZE`, 4) or the CPUs available, whichever is smaller.
+     */
+    threads?: Integer
+  }
+
+  /** Options of prefetch(). */
+  interface MmapPrefetchOptions {
+    /** Stops the work at its next chunk; the promise then rejects with an `AbortError`. */
+    signal?: AbortSignal
+  }
+
+  /** What residency() reports: bytes of the whole pages covering the range. */
+  interface MmapResidency {
+    /** Bytes of those pages that are in memory. */
+    resident: number
+    /** Bytes of those pages. */
+    total: number
+  }
+
   /** The codes of the errors the module itself throws (OS errors carry the OS code instead). */
   type MmapErrorCode =
     | 'ERR_INVALID_ARG_TYPE'
@@ -148,6 +173,7 @@ declare namespace mmap {
   /** The portable name of the operation an OS error came from. */
   type MmapSyscall =
     | 'mmap' | 'munmap' | 'mremap' | 'msync' | 'madvise' | 'ftruncate' | 'fstat' | 'dup' | 'prctl' | 'open'
+    | 'mincore' | 'mlock' | 'munlock'
 
   /** An error the operating system reported, in node:fs's shape (`EACCES: permission denied, mmap`). */
   interface MmapSystemError extends Error {
@@ -294,6 +320,27 @@ declare namespace mmap {
     flush(offset?: Integer, size?: Integer, options?: FlushOptions | null): void
     /** flush() on the thread pool; rejects (never throws) on bad arguments. */
     flushAsync(offset?: Integer, size?: Integer, options?: FlushOptions | null): Promise<void>
+    /**
+     * find() on the libuv thread pool, split across threads: the same arguments, result and
+     * errors (rejections, never throws). close() meanwhile rejects it with ERR_MMAP_CLOSED;
+     * resize() throws ERR_MMAP_BUSY until it settles.
+     */
+    findAsync(sub: Needle, start?: Integer | null, end?: Integer | null, options?: MmapScanOptions | null): Promise<number>
+    /** rfind() on the libuv thread pool (see findAsync). */
+    rfindAsync(sub: Needle, start?: Integer | null, end?: Integer | null, options?: MmapScanOptions | null): Promise<number>
+    /** count() on the libuv thread pool (see findAsync); parts are merged exactly. */
+    countAsync(sub: Needle, start?: Integer | null, end?: Integer | null, options?: MmapScanOptions | null): Promise<number>
+    /**
+     * Brings the pages of `[start, start + length)` into memory on the thread pool; resolves
+     * once they are resident. `length` (default: to the end) is clamped to the map.
+     */
+    prefetch(start?: Integer, length?: Integer | null, options?: MmapPrefetchOptions | null): Promise<void>
+    /** How much of the whole pages covering `[start, start + length)` is in memory. */
+    residency(start?: Integer, length?: Integer | null): MmapResidency
+    /** Pins the pages of `[start, start + length)` in RAM (mlock, VirtualLock). */
+    lock(start?: Integer, length?: Integer | null): void
+    /** Lets pinned pages go again (munlock, VirtualUnlock); pages never locked are no error. */
+    unlock(start?: Integer, length?: Integer | null): void
     /** Advice for the pages that hold `[start, start + length)`. */
     madvise(option: Integer, start?: Integer, length?: Integer | null): void
     /** Linux: names an anonymous map in /proc/self/maps. */

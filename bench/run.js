@@ -7,6 +7,7 @@
 //   npm run bench                       1 GiB data file, 5 runs
 //   npm run bench -- --size 5G          exact offsets and speed past 2 and 4 GiB
 //   npm run bench -- --quick            64 MiB, 3 runs: a smoke run for CI
+//   npm run bench:async                 only the thread-pool rows (bench/async.js)
 //
 // Options: --size N[K|M|G] (default 1G), --runs N (default 5), --dir DIR (data
 // file folder, default os.tmpdir()), --svg PATH (default bench/results.svg),
@@ -191,6 +192,16 @@ function generate (file, size, log) {
   log(`  generated ${fmtBytes(size)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 }
 
+// The data file for `size` bytes in dir, generated when missing.
+function dataFile (dir, size, log) {
+  fs.mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `mmap-native-bench-${size}-s${SEED.toString(16)}-v${FORMAT}.txt`)
+  const st = fs.existsSync(file) ? fs.statSync(file) : null
+  if (st === null || st.size !== size) generate(file, size, log)
+  else log('  reusing the data file')
+  return file
+}
+
 // Reads the file once so that every measurement starts with a warm page cache.
 function warm (file, size) {
   const fd = fs.openSync(file, 'r')
@@ -371,13 +382,8 @@ async function main () {
   const size = opts.size
   const L = layout(size)
   const { ws, we, win } = L
-  fs.mkdirSync(opts.dir, { recursive: true })
-  const file = path.join(opts.dir, `mmap-native-bench-${size}-s${SEED.toString(16)}-v${FORMAT}.txt`)
-
+  const file = dataFile(opts.dir, size, log)
   log(`mmap-native bench: ${fmtBytes(size)}, ${runs} runs, data file ${file}`)
-  const st = fs.existsSync(file) ? fs.statSync(file) : null
-  if (st === null || st.size !== size) generate(file, size, log)
-  else log('  reusing the data file')
   const t0 = now()
   warm(file, size)
   log(`  warmed the page cache in ${fmtTime(now() - t0)}`)
@@ -668,11 +674,17 @@ async function main () {
   m.close()
   if (sink === 42) log('')
 
+  // the thread pool (bench/async.js): after m.close(), so the file's pages can leave the cache
+  log('thread pool: findAsync, countAsync, prefetch ...')
+  const { asyncRows } = require('./async')
+  const asyncCtx = { file, size, from: ws, runs, needles: { late: NEEDLES.common, early: NEEDLES.rfind }, pos: { late: P.common, early: P.rfind }, log, check, result }
+  for (const r of await asyncRows(asyncCtx)) row(r)
+
   // report ---------------------------------------------------------------------------
   for (const r of rows) {
     r.ratio = r.base ? r.base.ns / r.native.ns : NaN
     if (r.goalMaxNs !== undefined) {
-      r.goalText = `≤ ${r.goalMaxNs / 1000} µs`
+      r.goalText = r.goalMaxNs >= 1e6 ? `≤ ${r.goalMaxNs / 1e6} ms` : `≤ ${r.goalMaxNs / 1000} µs`
       r.met = r.native.ns <= r.goalMaxNs
     } else if (r.goal !== undefined) {
       r.goalText = r.sameSpeed ? `same speed (≥ ${r.goal}×)` : `≥ ${r.goal}×`
@@ -827,7 +839,11 @@ function svgChart (rows, { title, cmd, meta }) {
   return out.join('\n') + '\n'
 }
 
-main().catch((err) => {
-  console.error(err)
-  process.exit(1)
-})
+module.exports = { dataFile, layout, NEEDLES, result, mdTable, fmtBytes, fmtTime, fmtRatio, median }
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })
+}

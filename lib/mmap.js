@@ -8,6 +8,7 @@ const constants = require('./constants')
 const errors = require('./errors')
 const args = require('./args')
 const search = require('./search')
+const async = require('./async')
 
 const {
   ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY,
@@ -390,19 +391,114 @@ class Mmap {
     return binding.rfind(handle, needle, range[0], range[1])
   }
 
-  // bytes.count: start defaults to 0, bounds as in bytes methods.
+  // bytes.count's bounds, on the converted start (default 0) and end of a
+  // live map; null when there is nothing to count.
+  #countRange (start, end) {
+    const length = this.#length
+    if (start > length) return null
+    start = args.adjustIndex(start, length)
+    end = end === undefined ? length : args.adjustIndex(end, length)
+    return end < start ? null : [start, end]
+  }
+
   count (sub, start, end) {
     checkThis(this)
     const needle = args.toBytes('sub', sub, true)
     start = args.optionalInteger('start', start, 0, true)
     end = args.optionalInteger('end', end, undefined, true)
     const handle = this.#live()
-    const length = this.#length
-    if (start > length) return 0
-    start = args.adjustIndex(start, length)
-    end = end === undefined ? length : args.adjustIndex(end, length)
-    if (end < start) return 0
-    return binding.count(handle, needle, start, end)
+    const range = this.#countRange(start, end)
+    if (range === null) return 0
+    return binding.count(handle, needle, range[0], range[1])
+  }
+
+  // find, rfind and count on the libuv thread pool (kind 0, 1, 2): the same
+  // arguments, checks (in the same order) and results; errors reject.
+  #scanAsync (kind, sub, start, end, options) {
+    const needle = args.toBytes('sub', sub, true)
+    start = args.optionalInteger('start', start, kind === 2 ? 0 : undefined, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const { signal, threads } = async.options('options', options, true)
+    return async.run(signal, (flag) => {
+      const handle = this.#live()
+      async.checkThreads('options', threads)
+      const range = kind === 2 ? this.#countRange(start, end) : this.#searchRange(start, end)
+      if (range === null) return Promise.resolve(kind === 2 ? 0 : -1)
+      return binding.scanAsync(handle, kind, needle, range[0], range[1], threads, flag)
+    })
+  }
+
+  findAsync (sub, start, end, options) {
+    try {
+      checkThis(this)
+      return this.#scanAsync(0, sub, start, end, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  rfindAsync (sub, start, end, options) {
+    try {
+      checkThis(this)
+      return this.#scanAsync(1, sub, start, end, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  countAsync (sub, start, end, options) {
+    try {
+      checkThis(this)
+      return this.#scanAsync(2, sub, start, end, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  // The range prefetch, residency, lock and unlock cover, from converted
+  // arguments: start in [0, length], length (default: to the end) clamped
+  // to the map, as madvise clamps it.
+  #pageRange (start, length) {
+    const handle = this.#live()
+    const size = this.#length
+    if (start < 0 || start > size) throw errors.outOfRange('start', `>= 0 and <= ${size}`, start)
+    if (length === undefined) length = size - start
+    if (length < 0) throw errors.outOfRange('length', '>= 0', length)
+    if (length > size - start) length = size - start
+    return [handle, start, length]
+  }
+
+  prefetch (start, length, options) {
+    try {
+      checkThis(this)
+      start = args.optionalInteger('start', start, 0)
+      length = args.optionalInteger('length', length, undefined, true)
+      const { signal } = async.options('options', options, false)
+      return async.run(signal, (flag) => {
+        const [handle, s, n] = this.#pageRange(start, length)
+        return binding.prefetch(handle, s, n, flag)
+      })
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  residency (start, length) {
+    checkThis(this)
+    const [handle, s, n] = this.#pageRange(args.optionalInteger('start', start, 0), args.optionalInteger('length', length, undefined, true))
+    return binding.residency(handle, s, n)
+  }
+
+  lock (start, length) {
+    checkThis(this)
+    const [handle, s, n] = this.#pageRange(args.optionalInteger('start', start, 0), args.optionalInteger('length', length, undefined, true))
+    binding.lock(handle, s, n)
+  }
+
+  unlock (start, length) {
+    checkThis(this)
+    const [handle, s, n] = this.#pageRange(args.optionalInteger('start', start, 0), args.optionalInteger('length', length, undefined, true))
+    binding.unlock(handle, s, n)
   }
 
   read (n) {

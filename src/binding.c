@@ -5,20 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmap.h"
-
-struct mm_external_s;
-
-// A map as JavaScript holds it: a type-tagged object wrapping this struct.
-// Each external ArrayBuffer handed out holds a reference too, so the mapping
-// outlives the Mmap object while views of it are reachable.
-typedef struct mm_handle_s {
-  mm_map_t map;
-  uint32_t refs;               // the wrap, each view not yet done, each flushAsync in flight
-  uint32_t pending;            // flushAsync jobs in flight
-  int closed;                  // close() was called: every call now throws ERR_MMAP_CLOSED
-  struct mm_external_s *views; // every view not yet done (see mm_external_t)
-} mm_handle_t;
+#include "binding.h"
+#include "scan.h"
 
 // Memory that left a map while views that reached into it were not done: a
 // tombstone of zero-filled private memory (mm_map_t.retire), given back to
@@ -92,7 +80,7 @@ static const napi_type_tag mm_handle_tag = {0x6d6d61702d6e6174ULL, 0x6976652d686
   } while (0)
 
 // Turns a failed Node-API call into a JS exception unless one is pending.
-static void
+void
 mm_napi_rethrow(napi_env env) {
   bool pending = false;
   if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
@@ -103,19 +91,19 @@ mm_napi_rethrow(napi_env env) {
   napi_throw_error(env, "ERR_MMAP_INTERNAL", msg);
 }
 
-static napi_value
+napi_value
 mm_napi_throw_code(napi_env env, const char *code, const char *msg) {
   napi_throw_error(env, code, msg);
   return NULL;
 }
 
-static napi_value
+napi_value
 mm_napi_throw_range(napi_env env, const char *msg) {
   napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
   return NULL;
 }
 
-static napi_value
+napi_value
 mm_napi_throw_type(napi_env env, const char *msg) {
   napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
   return NULL;
@@ -123,7 +111,7 @@ mm_napi_throw_type(napi_env env, const char *msg) {
 
 // Throws the error a core call reported: the module's own codes directly,
 // OS codes through the JS factory, which gives them node:fs's shape.
-static napi_value
+napi_value
 mm_napi_throw(napi_env env, const mm_error_t *err) {
   if (err->code == MM_ERANGE) return mm_napi_throw_range(env, "range outside the map");
   if (err->code == MM_ETRUNCATED)
@@ -150,7 +138,7 @@ mm_napi_throw(napi_env env, const mm_error_t *err) {
 
 // A non-negative integer that fits in size_t. The JS layer has validated and
 // normalised every argument; these checks keep memory safety independent of it.
-static bool
+bool
 mm_napi_size(napi_env env, napi_value v, size_t *out) {
   int64_t n;
   if (napi_get_value_int64(env, v, &n) != napi_ok) {
@@ -184,7 +172,7 @@ mm_napi_int32(napi_env env, napi_value v, int32_t *out) {
 }
 
 // The bytes of a TypedArray (any element type) or DataView argument.
-static bool
+bool
 mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) {
   bool is_typedarray = false, is_dataview = false;
   void *p = NULL;
@@ -241,8 +229,6 @@ mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) 
 
 // Handles -------------------------------------------------------------------
 
-static void mm_handle_release(napi_env env, mm_handle_t *h);
-
 // The handle behind a JS value; throws (and returns NULL) for anything else
 // and for a closed map.
 static mm_handle_t *
@@ -259,7 +245,7 @@ mm_napi_handle_any(napi_env env, napi_value v) {
   return h;
 }
 
-static mm_handle_t *
+mm_handle_t *
 mm_napi_handle(napi_env env, napi_value v) {
   mm_handle_t *h = mm_napi_handle_any(env, v);
   if (h != NULL && h->closed) {
@@ -377,7 +363,7 @@ mm_handle_retire_end(mm_handle_t *h) {
   h->map.retired_count = 0;
 }
 
-static void
+void
 mm_handle_unmap(mm_handle_t *h) {
   mm_error_t ignored;
   mm_handle_retire_begin(h);
@@ -385,12 +371,25 @@ mm_handle_unmap(mm_handle_t *h) {
   mm_handle_retire_end(h);
 }
 
-static void
+void
 mm_handle_release(napi_env env, mm_handle_t *h) {
   if (--h->refs > 0) return;
   // Every view is done by now (each holds a reference).
   mm_handle_unmap(h);
   free(h);
+}
+
+void
+mm_handle_busy(mm_handle_t *h) {
+  h->refs++;
+  h->pending++;
+}
+
+void
+mm_handle_idle(napi_env env, mm_handle_t *h) {
+  h->pending--;
+  if (h->closed && h->pending == 0) mm_handle_unmap(h);
+  mm_handle_release(env, h);
 }
 
 static void
@@ -689,7 +688,7 @@ mm_napi_close(napi_env env, napi_callback_info info) {
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle_any(env, argv[0]);
   if (h == NULL || h->closed) return NULL;
-  h->closed = 1;
+  mm_flag_set(&h->closed);
   mm_handle_detach_views(env, h);
   // A flushAsync in flight still reads the memory on a worker thread; its
   // completion unmaps instead.
@@ -1130,8 +1129,6 @@ mm_flush_complete(napi_env env, napi_status status, void *data) {
   mm_flush_job_t *job = data;
   mm_handle_t *h = job->h;
   napi_value value = NULL;
-  h->pending--;
-  if (h->closed && h->pending == 0) mm_handle_unmap(h);
   if (status == napi_ok && job->rc == 0) {
     napi_get_undefined(env, &value);
     napi_resolve_deferred(env, job->deferred, value);
@@ -1144,7 +1141,7 @@ mm_flush_complete(napi_env env, napi_status status, void *data) {
       napi_reject_deferred(env, job->deferred, value);
   }
   napi_delete_async_work(env, job->work);
-  mm_handle_release(env, h);
+  mm_handle_idle(env, h);
   free(job);
 }
 
@@ -1182,8 +1179,7 @@ mm_napi_sync_async(napi_env env, napi_callback_info info) {
     mm_napi_rethrow(env);
     return NULL;
   }
-  h->refs++;
-  h->pending++;
+  mm_handle_busy(h);
   return promise;
 }
 
@@ -1199,7 +1195,8 @@ mm_napi_resize(napi_env env, napi_callback_info info) {
   if (h->pending > 0)
     return mm_napi_throw_code(
         env, "ERR_MMAP_BUSY",
-        "resize() cannot run while a flushAsync() is in flight; await it first");
+        "resize() cannot run while a flushAsync(), findAsync(), rfindAsync(), countAsync() or "
+        "prefetch() is in flight; await it first");
   size_t old_length = h->map.length;
   int moved = 0;
   mm_error_t err;
@@ -1349,6 +1346,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"shmOpen", NULL, mm_napi_shm_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shmRelease", NULL, mm_napi_shm_release, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shmUnlink", NULL, mm_napi_shm_unlink, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanAsync", NULL, mm_napi_scan_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanTuning", NULL, mm_napi_scan_tuning, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"prefetch", NULL, mm_napi_prefetch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"residency", NULL, mm_napi_residency, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lock", NULL, mm_napi_lock, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unlock", NULL, mm_napi_unlock, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   MM_NAPI_CALL(env,
                napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));

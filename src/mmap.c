@@ -257,3 +257,42 @@ mm_step_span(size_t start, int64_t step, size_t count, size_t *lo, size_t *span)
   *lo = step < 0 ? start - distance : start;
   *span = count == 0 ? 0 : distance + 1;
 }
+
+// Residency -------------------------------------------------------------------
+
+int
+mm_map_prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  if (!mm_range_ok(start, length, m->length)) return mm__fail(err, "madvise", MM_ERANGE);
+  if (m->os_base == NULL || length == 0) return 0;
+  return mm__prefetch(m, start, length, err);
+}
+
+void
+mm_map_prefetch_hint(mm_map_t *m, size_t start, size_t length) {
+  if (!mm_range_ok(start, length, m->length) || m->os_base == NULL || length == 0) return;
+  mm__prefetch_hint(m, start, length);
+}
+
+int
+mm_map_residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
+                 mm_error_t *err) {
+  *resident = 0;
+  *total = 0;
+  if (!mm_range_ok(start, length, m->length)) return mm__fail(err, "mincore", MM_ERANGE);
+  if (m->os_base == NULL || length == 0) return 0;
+  return mm__residency(m, start, length, resident, total, err);
+}
+
+int
+mm_map_lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  if (!mm_range_ok(start, length, m->length)) return mm__fail(err, "mlock", MM_ERANGE);
+  if (m->os_base == NULL || length == 0) return 0;
+  return mm__lock(m, start, length, err);
+}
+
+int
+mm_map_unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  if (!mm_range_ok(start, length, m->length)) return mm__fail(err, "munlock", MM_ERANGE);
+  if (m->os_base == NULL || length == 0) return 0;
+  return mm__unlock(m, start, length, err);
+}

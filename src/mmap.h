@@ -137,6 +137,16 @@ int mm_shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *
 int mm_shm_unlink(const char *name, mm_error_t *err);
 void mm_close_fd(mm_fd_t fd);
 
+// Residency: each checks [start, start + length) against the map (MM_ERANGE)
+// and does nothing for an empty range or map. See platform.h's mm__prefetch,
+// mm__residency, mm__lock and mm__unlock.
+int mm_map_prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+void mm_map_prefetch_hint(mm_map_t *m, size_t start, size_t length);
+int mm_map_residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
+                     mm_error_t *err);
+int mm_map_lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+int mm_map_unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+
 // Gives a tombstone (see mm_map_t.retire) back to the OS.
 void mm_tombstone_free(mm_span_t span);
 
@@ -164,6 +174,12 @@ int64_t mm_find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
 int64_t mm_rfind(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
 // Non-overlapping occurrences, as Python's bytes.count (k == 0: n + 1).
 uint64_t mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k);
+// The greedy chain of mm_count restricted to matches that start in
+// [0, starts) (k >= 1; the matches may read up to hay + n): their number,
+// and in *resume the first start the chain allows after them, the larger of
+// starts and the end of the last match.
+uint64_t mm_count_span(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k, size_t starts,
+                       size_t *resume);
 
 // The search kernels in use: MM_KERNEL_AUTO picks the best the CPU has.
 // Setting a level the CPU lacks fails (-1); tests force each level in turn.

@@ -79,6 +79,24 @@ int mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t 
 // Windows, where the name goes with the last handle.
 int mm__shm_unlink(const char *name, mm_error_t *err);
 
+// Residency (prefetch, residency, lock) ----------------------------------------
+// Each takes a range of the user's bytes that the core checked against the map.
+// Starts reading [start, start + length) in without waiting (MADV_WILLNEED;
+// Windows: PrefetchVirtualMemory); a hint, failures ignored.
+void mm__prefetch_hint(mm_map_t *m, size_t start, size_t length);
+// Brings [start, start + length) into memory and returns once it is resident
+// (Linux: MADV_POPULATE_READ, else a touch of every page; Windows: a touch of
+// every page). Runs on the thread pool inside the fault guard's bracket: a
+// page the file no longer backs is touched, so the guard absorbs and counts it.
+int mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+// Bytes of the whole pages covering the range that are in memory (mincore,
+// QueryWorkingSetEx); *total receives the bytes of those pages.
+int mm__residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
+                  mm_error_t *err);
+// Pins the pages of the range in RAM (mlock, VirtualLock), or lets them go.
+int mm__lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+int mm__unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+
 // Fills err and returns its code.
 static inline int
 mm__fail(mm_error_t *err, const char *syscall, int code) {

@@ -783,3 +783,108 @@ mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   *moved = m->os_base != old_base;
   return 0;
 }
+
+// Residency: prefetch, residency, lock ------------------------------------------
+
+#if defined(__linux__) && !defined(MADV_POPULATE_READ)
+#define MADV_POPULATE_READ 22 // Linux 5.14; older headers lack it
+#endif
+
+// The page-aligned range holding [start, start + length) of the user's bytes
+// (inside the OS mapping, which starts on a page boundary).
+static void
+mm__pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span) {
+  size_t page = mm__page();
+  uintptr_t addr = (uintptr_t)(m->data + start);
+  size_t lead = addr % page;
+  *base = (uint8_t *)(addr - lead);
+  *span = (length + lead + page - 1) / page * page;
+}
+
+#ifdef MADV_POPULATE_READ
+// 0 once the kernel said it has no MADV_POPULATE_READ (EINVAL).
+static int mm__populate_works = 1;
+#endif
+
+void
+mm__prefetch_hint(mm_map_t *m, size_t start, size_t length) {
+#ifdef MADV_WILLNEED
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  (void)madvise(base, span, MADV_WILLNEED);
+#endif
+}
+
+int
+mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span, page = mm__page();
+  mm__pages(m, start, length, &base, &span);
+#ifdef MADV_POPULATE_READ
+  if (__atomic_load_n(&mm__populate_works, __ATOMIC_RELAXED)) {
+    for (;;) {
+      if (madvise(base, span, MADV_POPULATE_READ) == 0) return 0;
+      if (errno == EINTR || errno == EAGAIN) continue;
+      break;
+    }
+    // EINVAL: a kernel before 5.14 (or a mapping it cannot populate): touch
+    // the pages instead, from now on. EFAULT: a page the file does not back
+    // (truncated), or one that could not be read: the touches below fault
+    // there, and the guard absorbs and counts it. Anything else is an error.
+    if (errno == EINVAL)
+      __atomic_store_n(&mm__populate_works, 0, __ATOMIC_RELAXED);
+    else if (errno != EFAULT && errno != ENOMEM)
+      return mm__fail(err, "madvise", -errno);
+  }
+#endif
+  volatile uint8_t sink = 0;
+  for (size_t at = 0; at < span; at += page)
+    sink ^= ((volatile const uint8_t *)base)[at];
+  (void)sink;
+  return 0;
+}
+
+int
+mm__residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
+              mm_error_t *err) {
+  uint8_t *base;
+  size_t span, page = mm__page();
+  mm__pages(m, start, length, &base, &span);
+#ifdef __linux__
+  unsigned char vec[4096];
+#else
+  char vec[4096];
+#endif
+  uint64_t pages = 0;
+  for (size_t at = 0; at < span;) {
+    size_t count = (span - at) / page;
+    if (count > sizeof(vec)) count = sizeof(vec);
+    if (mincore(base + at, count * page, vec) == -1) return mm__fail(err, "mincore", -errno);
+    for (size_t i = 0; i < count; i++)
+      pages += vec[i] & 1;
+    at += count * page;
+  }
+  *resident = pages * page;
+  *total = span;
+  return 0;
+}
+
+int
+mm__lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  // ENOMEM/EAGAIN past RLIMIT_MEMLOCK, EPERM without the privilege: coded OS errors.
+  if (mlock(base, span) == -1) return mm__fail(err, "mlock", -errno);
+  return 0;
+}
+
+int
+mm__unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  if (munlock(base, span) == -1) return mm__fail(err, "munlock", -errno);
+  return 0;
+}

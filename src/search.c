@@ -429,3 +429,27 @@ mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   }
   return count;
 }
+
+uint64_t
+mm_count_span(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k, size_t starts,
+              size_t *resume) {
+  *resume = starts;
+  // A match starting before `starts` ends at most k - 1 bytes past it.
+  if (starts < n && n - starts > k - 1) n = starts + k - 1;
+  if (k > n) return 0;
+  // Single bytes never overlap and never end past `starts`.
+  if (k == 1) return mm__get_kernels()->count_byte(hay, n, needle[0]);
+  const mm_kernels_t *kernels = mm__get_kernels();
+  mm_needle_t nd;
+  mm__plan(&nd, needle, k);
+  uint64_t count = 0;
+  size_t i = 0;
+  while (n - i >= k) {
+    int64_t at = kernels->find(hay + i, n - i, &nd);
+    if (at < 0) break;
+    count++;
+    i += (size_t)at + k;
+  }
+  if (i > *resume) *resume = i;
+  return count;
+}

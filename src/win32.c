@@ -108,6 +108,7 @@ mm__translate(DWORD code) {
   case ERROR_OUTOFMEMORY:
   case ERROR_COMMITMENT_LIMIT:
   case ERROR_NOT_ENOUGH_QUOTA:
+  case ERROR_WORKING_SET_QUOTA: // VirtualLock past the working set's minimum
     return MM_UV_ENOMEM;
   case ERROR_DISK_FULL:
   case ERROR_HANDLE_DISK_FULL:
@@ -1005,4 +1006,114 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
 int
 mm__win_translate(unsigned long code) {
   return mm__translate((DWORD)code);
+}
+
+// Residency: prefetch, residency, lock ------------------------------------------
+
+// PrefetchVirtualMemory (Windows 8) and K32QueryWorkingSetEx (Windows 7) are
+// looked up at run time, with their types spelled out here, so neither the
+// headers' _WIN32_WINNT nor an import of psapi.dll decides whether we load.
+typedef struct mm__range_entry_s {
+  PVOID address;
+  SIZE_T bytes;
+} mm__range_entry_t;
+typedef BOOL(WINAPI *mm__prefetch_fn)(HANDLE, ULONG_PTR, mm__range_entry_t *, ULONG);
+typedef struct mm__ws_entry_s {
+  PVOID address;
+  ULONG_PTR attributes; // bit 0: Valid (the page is in the working set)
+} mm__ws_entry_t;
+typedef BOOL(WINAPI *mm__query_ws_fn)(HANDLE, PVOID, DWORD);
+
+static FARPROC
+mm__kernel32(const char *name) {
+  HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+  return k32 == NULL ? NULL : GetProcAddress(k32, name);
+}
+
+// The page-aligned range holding [start, start + length) of the user's bytes.
+static void
+mm__pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span) {
+  size_t page = mm__system_info.dwPageSize;
+  uintptr_t addr = (uintptr_t)(m->data + start);
+  size_t lead = addr % page;
+  *base = (uint8_t *)(addr - lead);
+  *span = (length + lead + page - 1) / page * page;
+}
+
+void
+mm__prefetch_hint(mm_map_t *m, size_t start, size_t length) {
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  // Queues the reads (a hint: the system may skip them).
+  mm__prefetch_fn prefetch = (mm__prefetch_fn)(void *)mm__kernel32("PrefetchVirtualMemory");
+  if (prefetch != NULL) {
+    mm__range_entry_t range = {base, span};
+    (void)prefetch(GetCurrentProcess(), 1, &range, 0);
+  }
+}
+
+int
+mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span, page = mm__system_info.dwPageSize;
+  mm__pages(m, start, length, &base, &span);
+  // Touching each page waits for the reads mm__prefetch_hint queued, so the
+  // range is resident when this returns. A page the file lost faults in the
+  // touch, inside this module, where the guard absorbs it.
+  volatile uint8_t sink = 0;
+  for (size_t at = 0; at < span; at += page)
+    sink ^= ((volatile const uint8_t *)base)[at];
+  (void)sink;
+  (void)err;
+  return 0;
+}
+
+int
+mm__residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
+              mm_error_t *err) {
+  uint8_t *base;
+  size_t span, page = mm__system_info.dwPageSize;
+  mm__pages(m, start, length, &base, &span);
+  mm__query_ws_fn query = (mm__query_ws_fn)(void *)mm__kernel32("K32QueryWorkingSetEx");
+  if (query == NULL) return mm__fail(err, "mincore", MM_UV_ENOTSUP);
+  mm__ws_entry_t entries[1024];
+  uint64_t pages = 0;
+  for (size_t at = 0; at < span;) {
+    size_t count = (span - at) / page;
+    if (count > sizeof(entries) / sizeof(entries[0])) count = sizeof(entries) / sizeof(entries[0]);
+    for (size_t i = 0; i < count; i++) {
+      entries[i].address = base + at + i * page;
+      entries[i].attributes = 0;
+    }
+    if (!query(GetCurrentProcess(), entries, (DWORD)(count * sizeof(entries[0]))))
+      return mm__fail_last(err, "mincore");
+    for (size_t i = 0; i < count; i++)
+      pages += entries[i].attributes & 1;
+    at += count * page;
+  }
+  *resident = pages * page;
+  *total = span;
+  return 0;
+}
+
+int
+mm__lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  // ERROR_WORKING_SET_QUOTA (ENOMEM) past the process's minimum working set.
+  if (!VirtualLock(base, span)) return mm__fail_last(err, "mlock");
+  return 0;
+}
+
+int
+mm__unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
+  uint8_t *base;
+  size_t span;
+  mm__pages(m, start, length, &base, &span);
+  // munlock() of pages that are not locked succeeds on POSIX; so here.
+  if (!VirtualUnlock(base, span) && GetLastError() != ERROR_NOT_LOCKED)
+    return mm__fail_last(err, "munlock");
+  return 0;
 }

@@ -204,6 +204,26 @@ function expectations (naming) {
       length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE })
     }),
     setName: { name: string(naming === true ? OK : osError(naming, 'prctl')) },
+    // The sync methods' arguments, then { signal, threads }; every error rejects.
+    ...Object.fromEntries(['findAsync', 'rfindAsync', 'countAsync'].map((name) => [name, {
+      sub: bytes({ strings: OK }),
+      start: nullable(CLAMPED),
+      end: nullable(CLAMPED),
+      options: options(),
+      'options.signal': table({ undefined: OK }, TYPE),
+      'options.threads': optional(RANGE)
+    }])),
+    // start in [0, length]; length clamped to the map's end (as madvise).
+    prefetch: {
+      start: optional(RANGE),
+      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE }),
+      options: options(),
+      'options.signal': table({ undefined: OK }, TYPE)
+    },
+    ...Object.fromEntries(['residency', 'lock', 'unlock'].map((name) => [name, {
+      start: optional(RANGE),
+      length: nullable({ '-1': RANGE, '2**53': OK, '2n**64n': RANGE, '-(2n**64n)': RANGE })
+    }])),
     // Python's re pos/endpos: clamped to [0, length], negatives to 0.
     search: { regexp: table({}, TYPE), start: nullable(CLAMPED), end: nullable(CLAMPED) },
     matchAll: { regexp: table({}, TYPE), start: nullable(CLAMPED), end: nullable(CLAMPED) }
@@ -362,12 +382,14 @@ describe('bad input', function () {
     assert.deepStrictEqual(wrong, [])
   })
 
-  it('rejects (never throws) from flushAsync, whatever the arguments', function () {
+  it('rejects (never throws) from flushAsync, findAsync, rfindAsync, countAsync and prefetch, whatever the arguments', function () {
     const { cases: all } = cases()
-    const thrown = all.filter((c) => c.method === 'flushAsync' && c.outcome !== OK && c.outcome.sync)
-      .map(describeCase)
-    assert.deepStrictEqual(thrown, [])
-    assert.ok(all.some((c) => c.method === 'flushAsync' && c.outcome !== OK), 'no flushAsync case failed at all')
+    for (const method of ['flushAsync', 'findAsync', 'rfindAsync', 'countAsync', 'prefetch']) {
+      const thrown = all.filter((c) => c.method === method && c.outcome !== OK && c.outcome.sync)
+        .map(describeCase)
+      assert.deepStrictEqual(thrown, [])
+      assert.ok(all.some((c) => c.method === method && c.outcome !== OK), `no ${method} case failed at all`)
+    }
   })
 
   it('gives every error a string code', function () {

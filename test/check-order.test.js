@@ -33,7 +33,7 @@ function closed () {
   return m
 }
 
-// The code a call throws (or rejects with, for flushAsync), or 'ok'.
+// The code a call throws (or rejects with, for the methods that return a promise), or 'ok'.
 async function outcome (fn) {
   try {
     const result = fn()
@@ -79,6 +79,16 @@ const METHODS = {
     convert: [[[2 ** 31], RANGE], [[MADV, 2n ** 64n], RANGE], [[MADV, 0, 2n ** 63n], RANGE], [['0'], TYPE]],
     range: [[MADV, SIZE], RANGE]
   },
+  ...Object.fromEntries(['findAsync', 'rfindAsync', 'countAsync'].map((name) => [name, {
+    convert: [[['a', 2n ** 63n], RANGE], [[1], TYPE], [['a', 0, 1, 5], TYPE], [['a', 0, 1, { signal: 1 }], TYPE],
+      [['a', 0, 1, { threads: '2' }], TYPE], [['a', 0, 1, { threads: 1.5 }], RANGE]],
+    value: [['a', 0, 1, { threads: 0 }], RANGE]
+  }])),
+  prefetch: { convert: [[[2n ** 64n], RANGE], [['0'], TYPE], [[0, 1, { signal: 1 }], TYPE]], range: [[SIZE + 1], RANGE] },
+  ...Object.fromEntries(['residency', 'lock', 'unlock'].map((name) => [name, {
+    convert: [[[2n ** 64n], RANGE], [[0, 2n ** 64n], RANGE], [['0'], TYPE]],
+    range: [[SIZE + 1], RANGE]
+  }])),
   setName: { convert: [[[1], TYPE]], value: [['a\0'], VALUE] },
   search: { convert: [[['x'], TYPE], [[/x/, 2n ** 64n], RANGE]] },
   matchAll: { convert: [[['x'], TYPE], [[/x/g, 0, 2n ** 64n], RANGE]] }
@@ -301,7 +311,7 @@ describe('check order', function () {
             assert.strictEqual(desc.value.call(receiver), 'Mmap <not a map>', what)
           } else if (desc.get) {
             check(`get ${what}`, () => desc.get.call(receiver))
-          } else if (key === 'flushAsync') {
+          } else if (['flushAsync', 'findAsync', 'rfindAsync', 'countAsync', 'prefetch'].includes(key)) {
             await assert.rejects(desc.value.call(receiver), { code: 'ERR_INVALID_THIS' }, what)
           } else {
             // Before the arguments are looked at: these are all wrong.

@@ -237,6 +237,38 @@ describe('leaks', function () {
     assert.strictEqual(r.settled, 2000)
   })
 
+  it('thousands of findAsync, rfindAsync, countAsync and prefetch calls (some aborted, some closed under) leave nothing behind', function () {
+    const file = tempFile(Buffer.alloc(1 << 20, 'ab'))
+    const r = probe(`run(async () => {
+      const file = ${JSON.stringify(file)}
+      const warm = new Mmap(-1, 4096)
+      await warm.countAsync('x')
+      warm.close()
+      await collect()
+      const before = snapshot(file)
+      let settled = 0
+      for (let round = 0; round < 50; round++) {
+        const m = mmap.open(file)
+        const controller = new AbortController()
+        const promises = []
+        for (let i = 0; i < 10; i++) {
+          const signal = i === 9 ? controller.signal : undefined
+          for (const p of [m.countAsync('ab', 0, undefined, { signal }), m.findAsync('ba', i), m.rfindAsync('abab'), m.prefetch(i * 4096, 65536)]) {
+            promises.push(p.then(() => { settled++ }, (err) => { if (err.code === 'ABORT_ERR' || err.code === 'ERR_MMAP_CLOSED') settled++ }))
+          }
+        }
+        controller.abort()
+        if (round % 2) m.close()
+        await Promise.all(promises)
+        if (round % 2 === 0) m.close()
+      }
+      await collect()
+      return { before, after: snapshot(file), settled }
+    })`)
+    assertNoGrowth(r)
+    assert.strictEqual(r.settled, 2000)
+  })
+
   it('100,000 subarray() windows of a map larger than one ArrayBuffer, dropped, leave nothing behind', function () {
     // Past 4 GiB: Node 20 hands out windows (one ArrayBuffer can hold at
     // most 4 GiB there), later versions views of one buffer; neither may leak.

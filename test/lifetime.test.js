@@ -551,9 +551,14 @@ describe('a closed map', function () {
     madvise: 'm.madvise(mmap.MADV_NORMAL ?? 0)',
     setName: "m.setName('x')",
     search: 'm.search(/x/)',
-    matchAll: 'm.matchAll(/x/g)'
+    matchAll: 'm.matchAll(/x/g)',
+    residency: 'm.residency()',
+    lock: 'm.lock()',
+    unlock: 'm.unlock()'
   }
-  const exempt = ['constructor', 'close', 'closed', 'seekable', 'length', 'buffer', 'flushAsync']
+  // The methods that return a promise reject instead (test/async.test.js).
+  const exempt = ['constructor', 'close', 'closed', 'seekable', 'length', 'buffer', 'flushAsync',
+    'findAsync', 'rfindAsync', 'countAsync', 'prefetch']
   const mapNames = ['file map', 'anonymous map', 'map from open()', 'map closed by Symbol.dispose']
 
   // Runs `body` in a child with `maps` (name -> closed map) in scope.

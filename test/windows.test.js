@@ -650,6 +650,32 @@ describeWindows('Windows: the fault guard (a file cut by a process outside Wine)
     fs.unlinkSync(file)
   })
 
+  it('makes findAsync, rfindAsync, countAsync and prefetch reject with ERR_MMAP_TRUNCATED (faults on pool threads)', function () {
+    const file = spoolFile(Buffer.alloc(3 * G, 0x61))
+    const r = runChild(`
+      const fs = require('fs')
+      const { Mmap } = require(MMAP)
+      ${cutOutsideSource()}
+      const file = ${JSON.stringify(file)}
+      const fd = fs.openSync(file, 'r+')
+      const m = new Mmap(fd, 0)
+      fs.closeSync(fd)
+      cutOutside(file, 100)
+      const code = (p) => p.then((v) => 'ok:' + v, (e) => e.code)
+      ;(async () => {
+        const lost = await Promise.all([code(m.countAsync('a', 0, undefined, { threads: 2 })), code(m.findAsync('b', 0)),
+          code(m.rfindAsync('a')), code(m.prefetch())])
+        const kept = await Promise.all([code(m.countAsync('a', 0, 100)), code(m.prefetch(0, 100))])
+        m.close()
+        console.log(JSON.stringify({ lost, kept }))
+      })()
+    `)
+    assert.strictEqual(r.stderr, '')
+    assert.strictEqual(r.status, 0)
+    assert.deepStrictEqual(JSON.parse(r.stdout), { lost: Array(4).fill('ERR_MMAP_TRUNCATED'), kept: ['ok:100', 'ok:undefined'] })
+    fs.unlinkSync(file)
+  })
+
   it('leaves a fault of JavaScript code in a view to the next handler: the process ends', function () {
     const file = spoolFile(Buffer.alloc(2 * G, 0x61))
     const r = runChild(`

@@ -103,6 +103,19 @@ m.flush(); m.flush(0, -1)
 m.flush(0, 4096, { flags: (mmap.MS_ASYNC ?? 0) | (constants.MS_INVALIDATE ?? 0) }); m.flush(0, undefined, null)
 const p: Promise<void> = m.flushAsync(4096)
 const pf: Promise<void> = m.flushAsync(0, 10n, { flags: mmap.MS_SYNC ?? 0 })
+const found: Promise<number> = m.findAsync('x', 0, null, { signal: AbortSignal.timeout(1000), threads: 2 })
+const rfound: Promise<number> = m.rfindAsync(new Uint8Array(2), null, 10n)
+const counted: Promise<number> = m.countAsync('x', 0, undefined, { threads: 4n })
+const fetched: Promise<void> = m.prefetch(0, null, { signal: new AbortController().signal })
+const resident: { resident: number, total: number } = m.residency(0, 4096)
+m.lock(); m.unlock(0, 10n)
+void [found, rfound, counted, fetched, resident]
+// @ts-expect-error: threads is an integer, not a string
+m.countAsync('x', 0, 1, { threads: '2' })
+// @ts-expect-error: signal is an AbortSignal
+m.findAsync('x', 0, 1, { signal: true })
+// @ts-expect-error: prefetch takes no threads
+m.prefetch(0, 1, { threads: 2 })
 m.madvise(MADV_WILLNEED ?? 3, 0, null)
 m.setName('name')
 const view: Buffer = m.subarray(0, 10n)
@@ -167,7 +180,8 @@ try {
   if (code === 'ERR_SOMETHING_ELSE') void code
   const os = err as MmapSystemError
   const errno: number = os.errno
-  const syscall: 'mmap' | 'munmap' | 'mremap' | 'msync' | 'madvise' | 'ftruncate' | 'fstat' | 'dup' | 'prctl' | 'open' = os.syscall
+  const syscall: 'mmap' | 'munmap' | 'mremap' | 'msync' | 'madvise' | 'ftruncate' | 'fstat' | 'dup' | 'prctl' | 'open' |
+    'mincore' | 'mlock' | 'munlock' = os.syscall
   const where: string | undefined = os.path
   void [errno, syscall, where]
 }
