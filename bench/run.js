@@ -668,6 +668,12 @@ async function main () {
   m.close()
   if (sink === 42) log('')
 
+  // lines, readline, lineOffsets, regex prefilter, read() (bench/lines.js; on
+  // their own: npm run bench:lines) ----------------------------------------------
+  log('lines, readline, lineOffsets, regex prefilter, read() ...')
+  const { lineRows } = require('./lines')
+  for (const r of await lineRows({ dir: opts.dir, size: Math.min(size, 256 * MiB), runs, log: () => {}, check })) row(r)
+
   // report ---------------------------------------------------------------------------
   for (const r of rows) {
     r.ratio = r.base ? r.base.ns / r.native.ns : NaN

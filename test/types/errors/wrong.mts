@@ -13,6 +13,8 @@ m.flush(null) // error TS2345
 m.flushAsync(0, 1, { flags: true }) // error TS2322
 m.madvise() // error TS2554
 m.search('re') // error TS2345
+m.lines(0, 1, { keepEnds: 'yes' }) // error TS2322
+const firstLine: string = m.lineOffsets()[0].toString(16).length // error TS2322
 m.length = 1 // error TS2540
 m.nope() // error TS2339
 const s: string = m.read() // error TS2322
@@ -24,4 +26,5 @@ new Mmap(-1, 16, { trackfd: 'yes' }) // error TS2322
 const seekSet: 1 = SEEK_SET // error TS2322
 mmap.default // error TS2339
 void s
+void firstLine
 void seekSet
