@@ -485,27 +485,30 @@ class Mmap {
 
   // Python's readline over [start, end) as an iterator of zero-copy views.
   lines (start, end, options) {
-    const [s, e] = this.#byteRange(start, end)
+    checkThis(this)
+    start = args.optionalInteger('start', start, 0, true)
+    end = args.optionalInteger('end', end, undefined, true)
     const opts = args.optionsObject('options', options)
     const keepEnds = args.optionalBoolean('options.keepEnds', opts.keepEnds, false)
     const crlf = args.optionalBoolean('options.crlf', opts.crlf, false)
     this.#live()
+    const [s, e] = this.#byteRange(start, end)
     return new lines.LineIterator(this.#lines(), this.#length, s, e, keepEnds, crlf)
   }
 
   // The start offset of each line in [start, end), as a Float64Array.
   lineOffsets (start, end) {
-    const [s, e] = this.#byteRange(start, end)
+    checkThis(this)
+    start = args.optionalInteger('start', start, 0, true)
+    end = args.optionalInteger('end', end, undefined, true)
     const handle = this.#live()
+    const [s, e] = this.#byteRange(start, end)
     return lines.lineOffsets(this.#lines(), s, e, (a, b) => binding.count(handle, NEWLINE, a, b))
   }
 
-  // bytes-style bounds (as count()): start defaults to 0, negatives count
-  // from the end, both are clamped to the map.
+  // bytes-style bounds (as count()) of converted start and end: negatives
+  // count from the end, both are clamped to the map.
   #byteRange (start, end) {
-    start = args.optionalInteger('start', start, 0, true)
-    end = args.optionalInteger('end', end, undefined, true)
-    this.#live()
     const length = this.#length
     start = start > length ? length : args.adjustIndex(start, length)
     end = end === undefined ? length : args.adjustIndex(end, length)
