@@ -229,24 +229,41 @@ async function lineRows ({ dir, size, runs, log, check }) {
     }
 
     if (avg === 84) {
-      const read = await timeIt(() => {
-        m.seek(0)
-        return m.read().length
-      }, runs)
-      const rfs = await timeIt(() => fs.readFileSync(file).length, runs)
-      const from = await timeIt(() => Buffer.from(m.subarray()).length, runs)
-      check('read() length', read.value, size)
-      const thp = `THP ${thpMode()}`
-      row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(read.ns, size), baseline: 'fs.readFileSync', base: result(rfs.ns, size), goal: 3 })
-      row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(read.ns, size), baseline: 'Buffer.from(m.subarray())', base: result(from.ns, size), goal: 1 })
+      // In a child each, with huge pages asked for and refused
+      // (MMAP_NATIVE_HUGEPAGES=0), so one run covers both states.
+      for (const huge of ['1', '0']) {
+        const p = spawnSync(process.execPath, ['--expose-gc', __filename, '--read', file, String(runs)],
+          { encoding: 'utf8', env: { ...process.env, MMAP_NATIVE_HUGEPAGES: huge } })
+        if (p.status !== 0) throw new Error(`read() child failed: ${p.stderr}`)
+        const t = JSON.parse(p.stdout)
+        check(`read() length (huge pages ${huge})`, t.length, size)
+        const thp = `THP ${thpMode()}, huge pages ${huge === '1' ? 'asked for (MADV_HUGEPAGE)' : 'refused (MADV_NOHUGEPAGE)'}`
+        row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(t.read, size), baseline: 'fs.readFileSync', base: result(t.rfs, size), goal: 3 })
+        row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(t.read, size), baseline: 'Buffer.from(m.subarray())', base: result(t.from, size), goal: 1 })
+      }
     }
     m.close()
   }
   return rows
 }
 
+// The child of the read() rows: medians of read(), readFileSync and
+// Buffer.from(subarray) of `file`, as JSON.
+async function readChild (file, runs) {
+  const m = mmap.open(file)
+  const read = await timeIt(() => {
+    m.seek(0)
+    return m.read().length
+  }, runs)
+  const rfs = await timeIt(() => fs.readFileSync(file).length, runs)
+  const from = await timeIt(() => Buffer.from(m.subarray()).length, runs)
+  m.close()
+  process.stdout.write(JSON.stringify({ read: read.ns, rfs: rfs.ns, from: from.ns, length: read.value }))
+}
+
 async function main () {
   const argv = process.argv.slice(2)
+  if (argv[0] === '--read') return readChild(argv[1], Number(argv[2]))
   let size = 256 * MiB
   let runs = 3
   for (let i = 0; i < argv.length; i++) {

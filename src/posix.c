@@ -372,14 +372,27 @@ mm__set_name(mm_map_t *m, const char *name, mm_error_t *err) {
 #endif
 }
 
+// Whether big copy blocks ask for huge pages: yes unless the environment
+// has MMAP_NATIVE_HUGEPAGES=0 (then they refuse them, even where THP is
+// "always"), read once. The benchmark measures read() both ways.
+static int
+mm__big_huge(void) {
+  static volatile int wanted = -1; // computed the same by any thread
+  if (wanted < 0) {
+    const char *v = getenv("MMAP_NATIVE_HUGEPAGES");
+    wanted = !(v != NULL && strcmp(v, "0") == 0);
+  }
+  return wanted;
+}
+
 void *
 mm__big_alloc(size_t size) {
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
-#ifdef MADV_HUGEPAGE
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
   // With transparent huge pages in "madvise" mode this is what makes the
   // kernel back the block with 2 MiB pages; failure only costs speed.
-  (void)madvise(p, size, MADV_HUGEPAGE);
+  (void)madvise(p, size, mm__big_huge() ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 #endif
   return p;
 }

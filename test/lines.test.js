@@ -257,3 +257,24 @@ describe('readline() fast path', function () {
     }
   })
 })
+
+describe('read() of large ranges with huge pages asked for or refused', function () {
+  afterEach(() => res.cleanup())
+
+  for (const huge of ['1', '0']) {
+    it(`copies every byte with MMAP_NATIVE_HUGEPAGES=${huge}`, function () {
+      this.timeout(60000)
+      const data = helpers.pattern(9 * 1024 * 1024 + 123)
+      const file = res.file(data)
+      const r = helpers.runChildJson(`
+        const crypto = require('crypto')
+        const m = require(MMAP).open(${JSON.stringify(file)})
+        m.seek(5)
+        const out = m.read()
+        console.log(JSON.stringify({ length: out.length, hash: crypto.createHash('sha1').update(out).digest('hex') }))
+      `, { env: { MMAP_NATIVE_HUGEPAGES: huge } })
+      const want = require('crypto').createHash('sha1').update(data.subarray(5)).digest('hex')
+      assert.deepStrictEqual(r, { length: data.length - 5, hash: want })
+    })
+  }
+})
