@@ -136,10 +136,11 @@ class LineIterator {
 // (exact up to 2^53). A final line without '\n' counts; an empty range has
 // none. sample(s, e) counts '\n' in [s, e), to size the array in one go.
 function lineOffsets (src, start, end, sample) {
+  const alloc = (count) => new Float64Array(count)
   if (start >= end) return new Float64Array(0)
   const probe = Math.min(end - start, 1 << 20)
   const expected = Math.ceil((sample(start, start + probe) + 1) * ((end - start) / probe) * 1.03) + 16
-  let out = new Float64Array(Math.min(expected, end - start + 1))
+  let out = alloc(Math.min(expected, end - start + 1))
   out[0] = start
   let n = 1
   let from = start
@@ -151,7 +152,7 @@ function lineOffsets (src, start, end, sample) {
     from = out[n - 1]
     // Full, but the scan reached the end (the last byte is a '\n').
     if (from >= end) break
-    const bigger = new Float64Array(Math.min(Math.ceil(out.length * 1.5) + 16, end - start + 1))
+    const bigger = alloc(Math.min(Math.ceil(out.length * 1.5) + 16, end - start + 1))
     bigger.set(out)
     out = bigger
   }

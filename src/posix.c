@@ -372,27 +372,43 @@ mm__set_name(mm_map_t *m, const char *name, mm_error_t *err) {
 #endif
 }
 
-// Whether big copy blocks ask for huge pages: yes unless the environment
-// has MMAP_NATIVE_HUGEPAGES=0 (then they refuse them, even where THP is
-// "always"), read once. The benchmark measures read() both ways.
+// Whether big blocks can have transparent huge pages: not when the kernel
+// has them off (/sys/kernel/mm/transparent_hugepage/enabled says [never])
+// nor when the environment has MMAP_NATIVE_HUGEPAGES=0. Decided once per
+// process (any thread computes the same answer).
 static int
 mm__big_huge(void) {
-  static volatile int wanted = -1; // computed the same by any thread
-  if (wanted < 0) {
+  static volatile int huge = -1;
+  if (huge < 0) {
+    int on = 1;
     const char *v = getenv("MMAP_NATIVE_HUGEPAGES");
-    wanted = !(v != NULL && strcmp(v, "0") == 0);
+    if (v != NULL && strcmp(v, "0") == 0) on = 0;
+    int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char mode[128];
+      ssize_t n = read(fd, mode, sizeof(mode) - 1);
+      if (n > 0) {
+        mode[n] = 0;
+        if (strstr(mode, "[never]") != NULL) on = 0;
+      }
+      close(fd);
+    }
+    huge = on;
   }
-  return wanted;
+  return huge;
 }
 
 void *
 mm__big_alloc(size_t size) {
+  // Without huge pages a block of its own is no faster than the heap: a
+  // fresh heap buffer, as Buffer.from() makes, is then the better copy.
+  if (!mm__big_huge()) return NULL;
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
-#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+#ifdef MADV_HUGEPAGE
   // With transparent huge pages in "madvise" mode this is what makes the
   // kernel back the block with 2 MiB pages; failure only costs speed.
-  (void)madvise(p, size, mm__big_huge() ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+  (void)madvise(p, size, MADV_HUGEPAGE);
 #endif
   return p;
 }
