@@ -237,7 +237,7 @@ async function lineRows ({ dir, size, runs, log, check }) {
         if (p.status !== 0) throw new Error(`read() child failed: ${p.stderr}`)
         const t = JSON.parse(p.stdout)
         check(`read() length (huge pages ${huge})`, t.length, size)
-        const thp = `THP ${thpMode()}, huge pages ${huge === '1' ? 'asked for (MADV_HUGEPAGE)' : 'refused (MADV_NOHUGEPAGE)'}`
+        const thp = `THP ${thpMode()}, ${huge === '1' ? 'own block, huge pages asked for' : 'MMAP_NATIVE_HUGEPAGES=0 (heap Buffer)'}`
         row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(t.read, size), baseline: 'fs.readFileSync', base: result(t.rfs, size), goal: 3 })
         row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(t.read, size), baseline: 'Buffer.from(m.subarray())', base: result(t.from, size), goal: 1 })
       }
