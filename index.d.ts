@@ -16,6 +16,14 @@ declare namespace mmap {
   /** Bytes the module accepts as data: a Buffer, any TypedArray, a DataView or an ArrayBuffer. */
   type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer
 
+  /** Options of lines(). */
+  interface LinesOptions {
+    /** Keep each line's `\n` (default false). */
+    keepEnds?: boolean
+    /** Without keepEnds, also strip a `\r` right before the `\n` (default false). */
+    crlf?: boolean
+  }
+
   /** What find(), rfind() and count() look for: bytes, or a string (searched as UTF-8). */
   type Needle = BytesLike | string
 
@@ -164,6 +172,7 @@ declare namespace mmap {
     | 'ERR_MMAP_NO_BINARY'
     | 'ERR_MMAP_TRANSFER'
     | 'ERR_INVALID_THIS'
+    | 'ERR_MMAP_CHANGED'
 
   /** An error the module throws for a usage or state problem (TypeError, RangeError or Error). */
   interface MmapError extends Error {
@@ -300,6 +309,15 @@ declare namespace mmap {
     readByte(): number
     /** Up to and including the next `\n` (or to the end). */
     readline(): Buffer
+    /**
+     * The lines of `[start, end)` (bytes-style bounds, as count()) as zero-copy Buffers over the
+     * map, like Python's readline loop over that range: without the `\n` unless `keepEnds`, a
+     * last line without one included, nothing for an empty range. Throws ERR_MMAP_CLOSED or
+     * ERR_MMAP_CHANGED when the map is closed or resized during the iteration.
+     */
+    lines(start?: Integer | null, end?: Integer | null, options?: LinesOptions | null): IterableIterator<Buffer>
+    /** The start offset of every line of `[start, end)`, exact up to 2^53 (Float64Array). */
+    lineOffsets(start?: Integer | null, end?: Integer | null): Float64Array
     /** Writes all of `data` at the position and returns its length. */
     write(data: BytesLike): number
     writeByte(byte: Integer): void

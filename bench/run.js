@@ -679,6 +679,11 @@ async function main () {
   const { asyncRows } = require('./async')
   const asyncCtx = { file, size, from: ws, runs, needles: { late: NEEDLES.common, early: NEEDLES.rfind }, pos: { late: P.common, early: P.rfind }, log, check, result }
   for (const r of await asyncRows(asyncCtx)) row(r)
+  // lines, readline, lineOffsets, regex prefilter, read() (bench/lines.js; on
+  // their own: npm run bench:lines) ----------------------------------------------
+  log('lines, readline, lineOffsets, regex prefilter, read() ...')
+  const { lineRows } = require('./lines')
+  for (const r of await lineRows({ dir: opts.dir, size: Math.min(size, 256 * MiB), runs, log: () => {}, check })) row(r)
 
   // report ---------------------------------------------------------------------------
   for (const r of rows) {

@@ -25,6 +25,7 @@ Exit status: 0 done, 1 a line number past the last line, 2 an error.
 
 const MAGIC = 0x4c494e45 // 'LINE'
 const HEADER = 4
+const CHUNK = 64 * 1024 * 1024 // bytes of the file per lineOffsets() call
 
 // Writes the index of `file` to `indexFile` and returns the number of lines.
 function buildIndex (file, indexFile = `${file}.lines`) {
@@ -42,12 +43,21 @@ function buildIndex (file, indexFile = `${file}.lines`) {
       const index = new mmap.Mmap(fd, bytes, { access: mmap.ACCESS_WRITE })
       try {
         const offsets = new Float64Array(index.buffer)
+        // lineOffsets() finds line starts in bulk (a SIMD newline scan in C), chunk by chunk so
+        // the array it returns stays small whatever the file's size. Each chunk's last line may
+        // run past the chunk: it starts the next chunk instead.
         let k = HEADER
-        if (lines > 0) offsets[k++] = 0
-        // One find() per line: the search runs in C over the mapped bytes. A newline that ends
-        // the file starts no line.
-        for (let at = data.find('\n', 0); at !== -1 && at + 1 < length; at = data.find('\n', at + 1)) {
-          offsets[k++] = at + 1
+        for (let s = 0; s < length;) {
+          let e = Math.min(length, s + CHUNK)
+          let starts = data.lineOffsets(s, e)
+          while (e < length && starts.length < 2) {
+            e = Math.min(length, e + CHUNK)
+            starts = data.lineOffsets(s, e)
+          }
+          const take = e < length ? starts.length - 1 : starts.length
+          offsets.set(starts.subarray(0, take), k)
+          k += take
+          s = e < length ? starts[take] : length
         }
         offsets[k] = length
         offsets.set([MAGIC, stat.size, stat.mtimeMs, lines], 0)

@@ -64,6 +64,22 @@ function nonNegative (name, value) {
 
 // The bytes of a bytes-like argument as a Uint8Array over the same memory.
 // Strings are accepted (as UTF-8) only where allowString is set.
+// String needles are encoded once: the last few short ones are kept (their
+// bytes only ever reach native searches, which never write to them).
+const NEEDLES = 32
+const needleCache = new Map()
+function encoded (value) {
+  let bytes = needleCache.get(value)
+  if (bytes === undefined) {
+    bytes = Buffer.from(value, 'utf8')
+    if (value.length <= 256) {
+      if (needleCache.size >= NEEDLES) needleCache.delete(needleCache.keys().next().value)
+      needleCache.set(value, bytes)
+    }
+  }
+  return bytes
+}
+
 function toBytes (name, value, allowString = false) {
   if (value instanceof Uint8Array) return checkAttached(name, value)
   if (ArrayBuffer.isView(value)) {
@@ -82,7 +98,7 @@ function toBytes (name, value, allowString = false) {
       throw invalidArgValue(name, value, 'must not be a detached ArrayBuffer')
     }
   }
-  if (allowString && typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (allowString && typeof value === 'string') return encoded(value)
   const expected = allowString
     ? 'of type string or an instance of Buffer, TypedArray, DataView or ArrayBuffer'
     : 'an instance of Buffer, TypedArray, DataView or ArrayBuffer'

@@ -9,6 +9,21 @@ const errors = require('./errors')
 const args = require('./args')
 const search = require('./search')
 const async = require('./async')
+const lines = require('./lines')
+const prefilter = require('./prefilter')
+
+// Prefilter plans of recent RegExps (by source and flags).
+const plans = new Map()
+function regexPlan (re) {
+  const key = `${re.flags}/${re.source}`
+  let literals = plans.get(key)
+  if (literals === undefined) {
+    literals = prefilter.plan(re)
+    if (plans.size >= 64) plans.delete(plans.keys().next().value)
+    plans.set(key, literals)
+  }
+  return literals
+}
 
 const {
   ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY,
@@ -48,6 +63,18 @@ function refuseTransfers () {
   }
 }
 refuseTransfers()
+
+// readline()'s shared slab: lines up to SLAB_LINE bytes are copied into it.
+const SLAB_SIZE = 64 * 1024
+const SLAB_LINE = 4096
+const slab = { bytes: null, at: 0 }
+function newSlab () {
+  slab.bytes = new Uint8Array(SLAB_SIZE)
+  slab.at = 0
+  binding.setSlab(slab.bytes)
+}
+newSlab()
+const NEWLINE = Buffer.from('\n')
 
 // A view of [start, start + length) of the map, remembered as mapped memory.
 function mappedView (handle, start, length) {
@@ -117,6 +144,10 @@ class Mmap {
   #anonymous = false
   #trackfd = true
   #buffer = null
+  // Bumped by close() and resize(): iterators from lines() notice it.
+  #state = { generation: 0 }
+  #lineSource = null
+  #slot = 0 // the handle's number for binding.readlineFast
 
   constructor (fd, length, options) {
     fd = toFd(fd)
@@ -242,6 +273,7 @@ class Mmap {
     const handle = this.#handle
     this.#handle = null
     this.#buffer = null
+    this.#state.generation++
     binding.close(handle)
   }
 
@@ -522,12 +554,74 @@ class Mmap {
     return binding.get(handle, this.#pos++)
   }
 
+  // One native call finds the line and copies it into a shared slab (as
+  // Buffer.allocUnsafe() shares Node's pool); long lines get a Buffer of
+  // their own.
   readline () {
     checkThis(this)
     const handle = this.#live()
-    const line = binding.readline(handle, this.#pos)
-    this.#pos += line.length
+    const pos = this.#pos
+    if (this.#slot === 0) this.#slot = binding.slot(handle)
+    let n = binding.readlineFast(this.#slot, pos, slab.at)
+    if (n < 0 && -n <= SLAB_LINE) {
+      newSlab()
+      n = binding.readlineFast(this.#slot, pos, slab.at)
+    }
+    if (n > 0) {
+      const line = lines.bufferOver(slab.bytes.buffer, slab.at, n)
+      slab.at = (slab.at + n + 7) & ~7
+      this.#pos = pos + n
+      return line
+    }
+    if (n === 0) return Buffer.alloc(0)
+    const line = binding.readline(handle, pos)
+    this.#pos = pos + line.length
     return line
+  }
+
+  // Python's readline over [start, end) as an iterator of zero-copy views.
+  lines (start, end, options) {
+    checkThis(this)
+    start = args.optionalInteger('start', start, 0, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const opts = args.optionsObject('options', options)
+    const keepEnds = args.optionalBoolean('options.keepEnds', opts.keepEnds, false)
+    const crlf = args.optionalBoolean('options.crlf', opts.crlf, false)
+    this.#live()
+    const [s, e] = this.#byteRange(start, end)
+    return new lines.LineIterator(this.#lines(), this.#length, s, e, keepEnds, crlf)
+  }
+
+  // The start offset of each line in [start, end), as a Float64Array.
+  lineOffsets (start, end) {
+    checkThis(this)
+    start = args.optionalInteger('start', start, 0, true)
+    end = args.optionalInteger('end', end, undefined, true)
+    const handle = this.#live()
+    const [s, e] = this.#byteRange(start, end)
+    return lines.lineOffsets(this.#lines(), s, e, (a, b) => binding.count(handle, NEWLINE, a, b))
+  }
+
+  // bytes-style bounds (as count()) of converted start and end: negatives
+  // count from the end, both are clamped to the map.
+  #byteRange (start, end) {
+    const length = this.#length
+    start = start > length ? length : args.adjustIndex(start, length)
+    end = end === undefined ? length : args.adjustIndex(end, length)
+    return [start, Math.max(start, end)]
+  }
+
+  // What lines() iterators borrow from the map.
+  #lines () {
+    if (this.#lineSource === null) {
+      this.#lineSource = {
+        state: this.#state,
+        live: () => this.#live(),
+        scan: (s, e, out, at) => binding.lineEnds(this.#live(), s, e, out, at),
+        buffer: (s, size) => size < 0 ? this.buffer : mappedView(this.#live(), s, size)
+      }
+    }
+    return this.#lineSource
   }
 
   write (data) {
@@ -643,6 +737,7 @@ class Mmap {
       throw errors.outOfRange('newSize', `>= 0 and <= ${Number.MAX_SAFE_INTEGER} - offset`, newSize)
     }
     binding.resize(handle, newSize)
+    this.#state.generation++
     // The old ArrayBuffer has the old length (and was detached if the
     // memory moved or shrank): the next access makes a new one.
     this.#buffer = null
@@ -705,7 +800,14 @@ class Mmap {
     end = Math.min(Math.max(end, 0), length)
     if (end < start) return [][Symbol.iterator]()
     const latin1 = (s, e) => binding.latin1(this.#live(), s, e)
-    return search.matches(latin1, regexp, start, end)
+    const literals = regexPlan(regexp)
+    if (literals === null) return search.matches(latin1, regexp, start, end)
+    const ops = {
+      latin1,
+      find: (needle, s, e) => binding.find(this.#live(), needle, s, e),
+      rfind: (needle, s, e) => binding.rfind(this.#live(), needle, s, e)
+    }
+    return search.prefiltered(ops, regexp, start, end, literals)
   }
 
   // The one member that does not throw ERR_INVALID_THIS: util.inspect() and console.log() of

@@ -81,4 +81,59 @@ function * matches (latin1, re, start, end) {
   }
 }
 
-module.exports = { matches, WINDOW, CONTEXT }
+const NEWLINE = Buffer.from('\n')
+
+// The matches of re in [start, end), found through a prefilter (see
+// prefilter.js): `literals` are byte strings one of which every match
+// contains, and no match or lookaround can reach past a '\n'. The first
+// match at or after pos lies in the line of the first literal at or after
+// pos, so only lines holding a literal are given to the RegExp, each as a
+// window from the '\n' before it to the '\n' after it (the bytes that decide
+// ^, $, \b and lookarounds there, as in the whole text). ops: latin1(s, e),
+// find(needle, s, e) and rfind(needle, s, e) over the map.
+function * prefiltered (ops, re, start, end, literals) {
+  const g = globalCopy(re)
+  // The plain path's first window starts here: lookbehinds see no further.
+  const floor = Math.max(0, start - CONTEXT)
+  const next = literals.map(() => -2) // the next occurrence of each; -2: not looked for yet
+  let pos = start
+  while (pos < end) {
+    let c = -1
+    for (let i = 0; i < literals.length; i++) {
+      if (next[i] === -1) continue
+      if (next[i] < pos) next[i] = ops.find(literals[i], pos, end)
+      if (next[i] !== -1 && (c === -1 || next[i] < c)) c = next[i]
+    }
+    if (c === -1) return
+    // The line around c, from the '\n' before it (or floor) to the one after
+    // it (or end); lines longer than CONTEXT go to the plain path.
+    const lo = Math.max(floor, c - CONTEXT)
+    const before = ops.rfind(NEWLINE, lo, c)
+    if (before === -1 && lo > floor) {
+      yield * matches(ops.latin1, re, pos, end)
+      return
+    }
+    const hi = Math.min(end, c + CONTEXT)
+    const after = ops.find(NEWLINE, c, hi)
+    if (after === -1 && hi < end) {
+      yield * matches(ops.latin1, re, pos, end)
+      return
+    }
+    const ws = before === -1 ? floor : before
+    const lineStart = before === -1 ? floor : before + 1
+    const we = after === -1 ? end : after + 1
+    const text = ops.latin1(ws, we)
+    g.lastIndex = Math.max(pos, lineStart) - ws
+    for (;;) {
+      const match = g.exec(text)
+      if (match === null) break
+      const matchEnd = ws + match.index + match[0].length
+      yield rebase(match, ws)
+      // Matches are never empty (each holds a literal).
+      pos = matchEnd
+    }
+    pos = Math.max(pos, we)
+  }
+}
+
+module.exports = { matches, prefiltered, WINDOW, CONTEXT }

@@ -21,6 +21,13 @@ typedef struct mm_instance_s {
   napi_ref make_error; // JS function (errno, syscall) -> Error shaped like node:fs errors
   size_t
       max_buffer; // the longest Buffer or ArrayBuffer this Node makes (buffer.constants.MAX_LENGTH)
+  // The per-call fast path (readlineFast): handles by a small number, so a
+  // call skips unwrapping an object, and readline()'s current slab.
+  mm_handle_t **slots; // slots[0] unused; NULL: free
+  uint32_t slot_count, slot_free;
+  napi_ref slab_ref;
+  uint8_t *slab;
+  size_t slab_length;
 } mm_instance_t;
 
 // The finalizer hint of an external ArrayBuffer or Buffer the module makes.
@@ -374,6 +381,13 @@ mm_handle_unmap(mm_handle_t *h) {
 void
 mm_handle_release(napi_env env, mm_handle_t *h) {
   if (--h->refs > 0) return;
+  if (h->slot != 0) {
+    // The slot table frees it (see mm_napi_slot): a finalizer may run after
+    // the environment's instance data is gone, so it is not touched here.
+    mm_handle_unmap(h);
+    h->released = 1;
+    return;
+  }
   // Every view is done by now (each holds a reference).
   mm_handle_unmap(h);
   free(h);
@@ -1028,40 +1042,229 @@ mm_napi_count(napi_env env, napi_callback_info info) {
   return mm_napi_search(env, info, MM_COUNT);
 }
 
+// The length of the line at pos (up to and including the next '\n', or to
+// the end of the map), in *length; throws (false) when the line runs into a
+// part of the map the file no longer backs. The line may end well before
+// that part: its end is looked for only in the part the file backs.
+static bool
+mm_napi_line_at(napi_env env, mm_handle_t *h, size_t pos, size_t *length) {
+  size_t backed;
+  mm_error_t err;
+  if (mm_map_backed(&h->map, &backed, &err) < 0) {
+    mm_napi_throw(env, &err);
+    return false;
+  }
+  *length = 0;
+  if (pos >= h->map.length) return true;
+  size_t rest = (pos < backed ? backed : pos) - pos;
+  const uint8_t newline = '\n';
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, pos, rest, &touch)) return false;
+  int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
+  if (!mm_napi_leave(env, h, &touch)) return false;
+  *length = at < 0 ? rest : (size_t)at + 1;
+  if (at < 0 && backed < h->map.length) {
+    err.code = MM_ETRUNCATED;
+    err.syscall = "mmap";
+    mm_napi_throw(env, &err);
+    return false;
+  }
+  return true;
+}
+
 // readline(handle, position) -> Buffer up to and including the next '\n'
 static napi_value
 mm_napi_readline(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  size_t pos;
+  size_t pos, length;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &pos)) return NULL;
-  // The line may end well before a part of the map the file no longer backs:
-  // look for its end only in the part it does back, and fail only when the
-  // line runs into the lost part.
-  size_t backed;
-  mm_error_t err;
-  if (mm_map_backed(&h->map, &backed, &err) < 0) return mm_napi_throw(env, &err);
-  size_t length = 0;
-  if (pos < h->map.length) {
-    size_t rest = (pos < backed ? backed : pos) - pos;
-    const uint8_t newline = '\n';
-    mm_touch_t touch;
-    if (!mm_napi_enter(env, h, pos, rest, &touch)) return NULL;
-    int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
-    if (!mm_napi_leave(env, h, &touch)) return NULL;
-    length = at < 0 ? rest : (size_t)at + 1;
-    if (at < 0 && backed < h->map.length) {
-      err.code = MM_ETRUNCATED;
-      return mm_napi_throw(env, &err);
-    }
-  }
+  if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_line_at(env, h, pos, &length))
+    return NULL;
   mm_touch_t touch;
   if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
   napi_value buf = mm_napi_copy_out(env, h->map.data + pos, length);
   if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
   return buf;
+}
+
+// The memory of a Uint8Array or Float64Array argument (per want); throws
+// (false) for anything else.
+static bool
+mm_napi_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *count) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, v, &type, count, data, &ab, &offset) != napi_ok ||
+      type != want) {
+    mm_napi_throw_type(env, want == napi_float64_array ? "expected a Float64Array"
+                                                       : "expected a Uint8Array");
+    return false;
+  }
+  return true;
+}
+
+// readlineInto(handle, position, slab, at) -> the length of the line at
+// position, copied to slab[at...] when it fits there; when it does not,
+// nothing is copied and the result is minus the length (readline() then
+// takes another slab or a Buffer of its own). Small lines share slabs the
+// way Buffer.allocUnsafe() shares Node's pool.
+static napi_value
+mm_napi_readline_into(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], result;
+  size_t pos, at, length, room;
+  void *slab;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) return mm_napi_throw_type(env, "readlineInto() takes 4 arguments");
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &pos) ||
+      !mm_napi_typed(env, argv[2], napi_uint8_array, &slab, &room) ||
+      !mm_napi_size(env, argv[3], &at) || !mm_napi_line_at(env, h, pos, &length))
+    return NULL;
+  double answer = -(double)length;
+  if (at <= room && length <= room - at && length > 0) {
+    mm_touch_t touch;
+    if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
+    memcpy((uint8_t *)slab + at, h->map.data + pos, length);
+    if (!mm_napi_leave(env, h, &touch)) return NULL;
+    answer = (double)length;
+  }
+  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
+  return result;
+}
+
+// lineEnds(handle, start, end, out, at) -> how many offsets it wrote to
+// out[at...] (a Float64Array): the offset just past each '\n' in [start,
+// end), in order, until out is full (the last one written is then where the
+// next call resumes).
+static napi_value
+mm_napi_line_ends(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], result;
+  size_t start, end, at, room;
+  void *out;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) return mm_napi_throw_type(env, "lineEnds() takes 5 arguments");
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end) ||
+      !mm_napi_typed(env, argv[3], napi_float64_array, &out, &room) ||
+      !mm_napi_size(env, argv[4], &at))
+    return NULL;
+  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
+  if (at > room) return mm_napi_throw_range(env, "offset outside the array");
+  mm_touch_t touch;
+  if (!mm_napi_enter(env, h, start, end - start, &touch)) return NULL;
+  size_t scanned;
+  size_t count = mm_lines_scan(h->map.data + start, end - start, (uint64_t)start,
+                               (double *)out + at, room - at, &scanned);
+  if (!mm_napi_leave(env, h, &touch)) return NULL;
+  MM_NAPI_CALL(env, napi_create_double(env, (double)count, &result));
+  return result;
+}
+
+// The fast path --------------------------------------------------------------
+//
+// Unwrapping a type-tagged object costs more than a short line's whole work,
+// so readline() names its map by a slot number: slots hold handles until
+// they are released, a slot number is only ever looked up in its own
+// environment's table, and a stale or made-up number finds no map (or
+// another live map of the same environment), never freed memory.
+
+// slot(handle) -> the map's slot number, made on first use.
+static napi_value
+mm_napi_slot(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL) return NULL;
+  mm_instance_t *inst = NULL;
+  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
+  if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
+  if (h->slot == 0) {
+    uint32_t i = inst->slot_free > 0 ? inst->slot_free : 1;
+    while (i < inst->slot_count && inst->slots[i] != NULL && !inst->slots[i]->released)
+      i++;
+    if (i >= inst->slot_count) {
+      // Wrapped around: look from the start for a free or released slot.
+      for (i = 1; i < inst->slot_count; i++)
+        if (inst->slots[i] == NULL || inst->slots[i]->released) break;
+    }
+    if (i < inst->slot_count && inst->slots[i] != NULL) free(inst->slots[i]);
+    if (i >= inst->slot_count) {
+      uint32_t grown = inst->slot_count < 16 ? 16 : inst->slot_count * 2;
+      mm_handle_t **slots = grown > inst->slot_count && grown < (1u << 30)
+                                ? realloc(inst->slots, grown * sizeof(*slots))
+                                : NULL;
+      if (slots == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+      memset(slots + inst->slot_count, 0, (grown - inst->slot_count) * sizeof(*slots));
+      inst->slots = slots;
+      inst->slot_count = grown;
+    }
+    inst->slots[i] = h;
+    inst->slot_free = i + 1;
+    h->slot = i;
+  }
+  MM_NAPI_CALL(env, napi_create_uint32(env, h->slot, &result));
+  return result;
+}
+
+// setSlab(bytes): the Uint8Array readlineFast() copies lines into.
+static napi_value
+mm_napi_set_slab(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data;
+  size_t length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !mm_napi_typed(env, argv[0], napi_uint8_array, &data, &length)) return NULL;
+  mm_instance_t *inst = NULL;
+  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
+  if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
+  napi_ref ref;
+  MM_NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &ref));
+  if (inst->slab_ref != NULL) napi_delete_reference(env, inst->slab_ref);
+  inst->slab_ref = ref;
+  inst->slab = data;
+  inst->slab_length = length;
+  return NULL;
+}
+
+// readlineFast(slot, position, at) -> as readlineInto(), into the slab
+// setSlab() gave.
+static napi_value
+mm_napi_readline_fast(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  uint32_t slot;
+  size_t pos, at, length;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_instance_t *inst = NULL;
+  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
+  if (argc < 3 || napi_get_value_uint32(env, argv[0], &slot) != napi_ok)
+    return mm_napi_throw_type(env, "expected a slot number");
+  if (inst == NULL || slot == 0 || slot >= inst->slot_count || inst->slots[slot] == NULL ||
+      inst->slots[slot]->closed || inst->slots[slot]->released)
+    return mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
+  mm_handle_t *h = inst->slots[slot];
+  if (!mm_napi_size(env, argv[1], &pos) || !mm_napi_size(env, argv[2], &at) ||
+      !mm_napi_line_at(env, h, pos, &length))
+    return NULL;
+  double answer = -(double)length;
+  if (inst->slab != NULL && at <= inst->slab_length && length <= inst->slab_length - at &&
+      length > 0) {
+    mm_touch_t touch;
+    if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
+    memcpy(inst->slab + at, h->map.data + pos, length);
+    if (!mm_napi_leave(env, h, &touch)) return NULL;
+    answer = (double)length;
+  }
+  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
+  return result;
 }
 
 // move(handle, dest, src, count): memmove within the map
@@ -1290,6 +1493,17 @@ static void
 mm_instance_finalize(napi_env env, void *data, void *hint) {
   mm_instance_t *inst = data;
   if (inst->make_error != NULL) napi_delete_reference(env, inst->make_error);
+  if (inst->slab_ref != NULL) napi_delete_reference(env, inst->slab_ref);
+  // Handles still in use keep themselves once their slot is gone (a leak at
+  // exit only); released ones are freed here.
+  for (uint32_t i = 1; i < inst->slot_count; i++) {
+    if (inst->slots[i] == NULL) continue;
+    if (inst->slots[i]->released)
+      free(inst->slots[i]);
+    else
+      inst->slots[i]->slot = 0;
+  }
+  free(inst->slots);
   free(inst);
 }
 
@@ -1335,6 +1549,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"rfind", NULL, mm_napi_rfind, NULL, NULL, NULL, napi_enumerable, NULL},
       {"count", NULL, mm_napi_count, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readline", NULL, mm_napi_readline, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readlineInto", NULL, mm_napi_readline_into, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lineEnds", NULL, mm_napi_line_ends, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"slot", NULL, mm_napi_slot, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setSlab", NULL, mm_napi_set_slab, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readlineFast", NULL, mm_napi_readline_fast, NULL, NULL, NULL, napi_enumerable, NULL},
       {"move", NULL, mm_napi_move, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sync", NULL, mm_napi_sync, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncAsync", NULL, mm_napi_sync_async, NULL, NULL, NULL, napi_enumerable, NULL},

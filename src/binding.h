@@ -22,6 +22,8 @@ typedef struct mm_handle_s {
   // main thread (mm_flag_set), read by pool threads (scans stop on it).
   volatile int closed;
   struct mm_external_s *views; // every view not yet done (see mm_external_t)
+  uint32_t slot;               // its index in the instance's slots (see mm_napi_slot), 0: none
+  int released;                // unmapped, every reference gone; only its slot holds it
 } mm_handle_t;
 
 void mm_napi_rethrow(napi_env env);

@@ -187,4 +187,14 @@ enum { MM_KERNEL_AUTO = 0, MM_KERNEL_SCALAR = 1, MM_KERNEL_SSE2 = 2, MM_KERNEL_A
 int mm_search_set_kernel(int level);
 int mm_search_kernel(void);
 
+// Line ends (lines.c) ---------------------------------------------------------
+// The '\n' bytes of [p, p + n) in order: for each, writes base + (its index
+// + 1), the offset just past it, into out, at most cap of them (offsets are
+// exact doubles up to 2^53). Returns how many it wrote. *scanned receives how
+// many bytes it looked at: n when it wrote fewer than cap, else up to and
+// including the cap-th newline, so the next call resumes there. Uses the
+// search kernels' level (mm_search_kernel).
+size_t mm_lines_scan(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap,
+                     size_t *scanned);
+
 #endif

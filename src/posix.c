@@ -372,8 +372,37 @@ mm__set_name(mm_map_t *m, const char *name, mm_error_t *err) {
 #endif
 }
 
+// Whether big blocks can have transparent huge pages: not when the kernel
+// has them off (/sys/kernel/mm/transparent_hugepage/enabled says [never])
+// nor when the environment has MMAP_NATIVE_HUGEPAGES=0. Decided once per
+// process (any thread computes the same answer).
+static int
+mm__big_huge(void) {
+  static volatile int huge = -1;
+  if (huge < 0) {
+    int on = 1;
+    const char *v = getenv("MMAP_NATIVE_HUGEPAGES");
+    if (v != NULL && strcmp(v, "0") == 0) on = 0;
+    int fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      char mode[128];
+      ssize_t n = read(fd, mode, sizeof(mode) - 1);
+      if (n > 0) {
+        mode[n] = 0;
+        if (strstr(mode, "[never]") != NULL) on = 0;
+      }
+      close(fd);
+    }
+    huge = on;
+  }
+  return huge;
+}
+
 void *
 mm__big_alloc(size_t size) {
+  // Without huge pages a block of its own is no faster than the heap: a
+  // fresh heap buffer, as Buffer.from() makes, is then the better copy.
+  if (!mm__big_huge()) return NULL;
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
 #ifdef MADV_HUGEPAGE

@@ -179,6 +179,9 @@ function expectations (naming) {
     read: { n: nullable(CLAMPED) },
     readByte: {},
     readline: {},
+    // bytes-style bounds, clamped as count()'s.
+    lines: { start: nullable(CLAMPED), end: nullable(CLAMPED), options: options(), 'options.keepEnds': boolean(), 'options.crlf': boolean() },
+    lineOffsets: { start: nullable(CLAMPED), end: nullable(CLAMPED) },
     write: { data: bytes() },
     writeByte: { byte: integer({ ints: RANGE }) },
     seek: {

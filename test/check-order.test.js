@@ -53,6 +53,8 @@ const METHODS = {
   find: { convert: [[['a', 2n ** 63n], RANGE], [['a', 0, -(10n ** 20n)], RANGE], [[1], TYPE], [['a', NaN], RANGE]] },
   rfind: { convert: [[['a', -(10n ** 20n)], RANGE], [['a', 0, 10n ** 20n], RANGE], [[null], TYPE]] },
   count: { convert: [[['a', 2 ** 63], RANGE], [['a', '0'], TYPE]] },
+  lines: { convert: [[[2n ** 63n], RANGE], [['0'], TYPE], [[0, 1, { keepEnds: 1 }], TYPE], [[0, 1, 'x'], TYPE]] },
+  lineOffsets: { convert: [[[0, 2n ** 63n], RANGE], [[{}], TYPE]] },
   read: { convert: [[[2n ** 63n], RANGE], [[2n ** 64n], RANGE], [['1'], TYPE], [[Infinity], RANGE]] },
   write: { convert: [[['s'], TYPE], [[1], TYPE]], range: [[Buffer.alloc(SIZE + 1)], RANGE], write: true },
   writeByte: { convert: [[[256], RANGE], [[-1], RANGE], [['a'], TYPE], [[2n ** 64n], RANGE]], write: true },

@@ -541,6 +541,8 @@ describe('a closed map', function () {
     read: 'm.read(1)',
     readByte: 'm.readByte()',
     readline: 'm.readline()',
+    lines: 'm.lines()',
+    lineOffsets: 'm.lineOffsets()',
     write: "m.write(Buffer.from('x'))",
     writeByte: 'm.writeByte(1)',
     seek: 'm.seek(0)',
@@ -1070,6 +1072,9 @@ describe('native binding handles', function () {
         rfind: (h) => binding.rfind(h, bytes, 0, 1),
         count: (h) => binding.count(h, bytes, 0, 1),
         readline: (h) => binding.readline(h, 0),
+        readlineInto: (h) => binding.readlineInto(h, 0, new Uint8Array(8), 0),
+        lineEnds: (h) => binding.lineEnds(h, 0, 1, new Float64Array(8), 0),
+        slot: (h) => binding.slot(h),
         move: (h) => binding.move(h, 0, 1, 1),
         sync: (h) => binding.sync(h, 0, 1),
         syncAsync: (h) => binding.syncAsync(h, 0, 1),
@@ -1102,7 +1107,7 @@ describe('native binding handles', function () {
     assert.deepStrictEqual(r.second, ['TypeError', 'ERR_INVALID_ARG_TYPE'])
     assert.deepStrictEqual(r.noArgs, ['TypeError', 'ERR_INVALID_ARG_TYPE'])
     assert.deepStrictEqual(r.wrong, [])
-    assert.strictEqual(r.checked, 20 * 17)
+    assert.strictEqual(r.checked, 23 * 17)
     assert.strictEqual(r.alive, 3)
   })
 })

@@ -372,3 +372,92 @@ describe('search and matchAll across 64 MiB windows', function () {
     assert.strictEqual(m.search(/A[^Z\0]*Z|B/, W - 200).index, W - 100)
   })
 })
+
+describe('regex literal prefilter', function () {
+  const fc = require('fast-check')
+  const search = require('../lib/search')
+  const { plan } = require('../lib/prefilter')
+  afterEach(cleanup)
+
+  const lits = (re) => {
+    const p = plan(re)
+    return p === null ? null : p.map((b) => b.toString('latin1')).sort()
+  }
+
+  it('finds the literal every match must contain: prefix, required literal, alternation', function () {
+    assert.deepStrictEqual(lits(/the needle zqxj7/), ['the needle zqxj7'])
+    assert.deepStrictEqual(lits(/\bfoo_bar\(/g), ['foo_bar('])
+    assert.deepStrictEqual(lits(/\w+@example\.com/), ['@example.com'])
+    assert.deepStrictEqual(lits(/(?:GET|POST) \/api/), [' /api'])
+    assert.deepStrictEqual(lits(/error|warning|fatal/), ['error', 'fatal', 'warning'])
+    assert.deepStrictEqual(lits(/(?<word>ab)+c/m), ['ab'])
+    assert.deepStrictEqual(lits(/x\x41\u0042\t/du), ['xAB\t'])
+  })
+
+  it('gives up where no literal is certain or a match could cross a newline', function () {
+    for (const re of [/a*/, /a?b?/, /ab|c*/, /[ab]+/, /\d+/, /ab/i, /ab/y, new RegExp('ab', 'v'), // eslint-disable-line prefer-regex-literals -- the v flag is newer than the linter
+      /a\sb/, /a[^x]b/,
+      /a.b/s, /a\nb/, /(a)\1/, /(?<x>ab)\k<x>/, /a{2/, /a\p{L}/u, /(?=a[^]b)ab/, /ab(?<!\s)/, /é{0}/]) {
+      assert.strictEqual(plan(re), null, String(re))
+    }
+    // Safe forms around a literal keep it.
+    assert.deepStrictEqual(lits(/a[^\n]b/), ['a', 'b'].slice(0, 1))
+    assert.deepStrictEqual(lits(/(?<=x)ab(?!\n?)/), null)
+  })
+
+  // Random regexes from a small grammar over the text's alphabet.
+  const alphabet = ['a', 'b', '_', '(', ' ', '\n', '\r', 'é']
+  const atom = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('a', 'b', '_', '\\(', ' ', 'ab', 'ba', 'a_b', 'é', '\\x62', '\\u{61}') },
+    { weight: 1, arbitrary: fc.constantFrom('.', '\\w', '\\W', '\\s', '\\S', '\\d', '[ab]', '[^a]', '[^\\n]', '[^\\s]', '\\n', '\\r') },
+    { weight: 1, arbitrary: fc.constantFrom('^', '$', '\\b', '\\B', '(?=a)', '(?!b)', '(?<=a)', '(?<!b)', '(?<= )', '(?<!\\w)') }
+  )
+  const quant = fc.constantFrom('', '', '', '*', '+', '?', '{2}', '{1,2}', '+?')
+  const regexSource = fc.letrec((tie) => ({
+    term: fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(atom, quant).map(([a, q]) => /^[\^$]|^\\[bB]$|^\(\?/.test(a) ? a : a + q) },
+      { weight: 1, arbitrary: fc.tuple(tie('alt'), quant).map(([a, q]) => `(${a})${q}`) },
+      { weight: 1, arbitrary: tie('alt').map((a) => `(?<g>${a})`) }
+    ),
+    seq: fc.array(tie('term'), { minLength: 1, maxLength: 5 }).map((ts) => ts.join('')),
+    alt: fc.array(tie('seq'), { minLength: 1, maxLength: 3 }).map((ss) => ss.join('|'))
+  })).alt
+  const flags = fc.constantFrom('', 'g', 'm', 's', 'd', 'u', 'gm', 'dm', 'i', 'y')
+
+  it('gives the plain path\'s matches for random regexes on random texts', function () {
+    this.timeout(120000)
+    let used = 0
+    let runs = 0
+    fc.assert(fc.property(regexSource, flags, fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 300 }),
+      fc.nat(320), fc.nat(320), (source, flag, chars, a, b) => {
+        let re
+        try {
+          re = new RegExp(source.replace(/\(\?<g>/g, () => `(?<g${runs++}x>`), flag)
+        } catch {
+          return // not a valid pattern (duplicate names, u-mode rules)
+        }
+        const bytes = Buffer.from(chars.join(''), 'latin1')
+        const m = mapOf(bytes)
+        try {
+          const start = Math.min(a, bytes.length)
+          const end = Math.min(b, bytes.length)
+          if (plan(re) !== null) used++
+          const latin1 = (s, e) => bytes.toString('latin1', s, e)
+          const want = end < start ? [] : [...search.matches(latin1, re, start, end)].map(plain)
+          assert.deepStrictEqual([...m.matchAll(re, start, end)].map(plain), want, `${re} over ${JSON.stringify(bytes.toString('latin1'))} [${start}, ${end})`)
+          assert.deepStrictEqual(plain(m.search(re, start, end)), want.length ? want[0] : null)
+        } finally {
+          m.close()
+        }
+      }), { numRuns: 4000 })
+    // The prefilter must have been exercised, not only the fallback.
+    assert.ok(used > 300, `the prefilter served only ${used} of the regexes`)
+  })
+
+  it('falls back to the plain path for lines longer than its context', function () {
+    const line = 'x'.repeat(CONTEXT + 10)
+    const m = mapOf(`${line}foo_bar(${line}\nfoo_bar(`)
+    assert.deepStrictEqual([...m.matchAll(/\bfoo_bar\(/g)].map((x) => x.index), [2 * line.length + 9])
+    assert.deepStrictEqual([...m.matchAll(/foo_bar\(/g)].map((x) => x.index), [line.length, 2 * line.length + 9])
+  })
+})

@@ -16,6 +16,8 @@ m.search('re') // error TS2345
 m.findAsync('x', 0, 1, { signal: 'x' }) // error TS2322
 const late: number = m.countAsync('x') // error TS2322
 m.residency('0') // error TS2345
+m.lines(0, 1, { keepEnds: 'yes' }) // error TS2322
+const firstLine: string = m.lineOffsets()[0].toString(16).length // error TS2322
 m.length = 1 // error TS2540
 m.nope() // error TS2339
 const s: string = m.read() // error TS2322
@@ -28,4 +30,5 @@ const seekSet: 1 = SEEK_SET // error TS2322
 mmap.default // error TS2339
 void s
 void late
+void firstLine
 void seekSet

@@ -92,6 +92,10 @@ const n: number = m.count(new ArrayBuffer(1), 0n, 10)
 const r: Buffer = m.read(); m.read(null); m.read(10n)
 const byte: number = m.readByte()
 const line: Buffer = m.readline()
+for (const each of m.lines()) { const b: Buffer = each; void b }
+const lineIt: IterableIterator<Buffer> = m.lines(0, 10n, { keepEnds: true, crlf: false }); m.lines(null, null, null)
+const starts: Float64Array = m.lineOffsets(); m.lineOffsets(1n, -1)
+void lineIt; void starts
 const written: number = m.write(Buffer.from('x')); m.write(new Float64Array(1))
 m.writeByte(0x41)
 const pos: number = m.seek(0); m.seek(-1, SEEK_END); m.seek(1n, 1n)

@@ -1,0 +1,280 @@
+'use strict'
+// lines.test.js: lines(), lineOffsets() and readline() against a plain reference (Python's
+// readline over [start, end)), on every search kernel, in windows, past 4 GiB, and on bad input.
+const assert = require('assert')
+const fs = require('fs')
+const fc = require('fast-check')
+const binding = require('../lib/binding')
+const lines = require('../lib/lines')
+const helpers = require('./helpers')
+
+const BEST_KERNEL = binding.searchKernel(0)
+const KERNELS = [[1, 'scalar'], [2, 'SSE2'], [3, 'AVX2']].filter(([level]) => level <= BEST_KERNEL)
+
+const { skip, assertCode } = helpers
+const res = helpers.resources()
+
+function mapOf (contents, options) {
+  return res.mapFile(contents, 0, options).m
+}
+
+// The reference: the lines of bytes[start:end] as Python's readline yields
+// them, with the options applied, and their start offsets.
+function reference (bytes, start, end, { keepEnds = false, crlf = false } = {}) {
+  const out = []
+  const starts = []
+  let s = start
+  while (s < end) {
+    let e = s
+    while (e < end && bytes[e] !== 10) e++
+    const next = e < end ? e + 1 : end
+    let stop = keepEnds ? next : e
+    if (!keepEnds && crlf && e < end && stop > s && bytes[stop - 1] === 13) stop--
+    out.push(Buffer.from(bytes.subarray(s, stop)))
+    starts.push(s)
+    s = next
+  }
+  return { lines: out, starts }
+}
+
+function collect (iterable) {
+  return [...iterable].map((b) => Buffer.from(b))
+}
+
+describe('lines() and lineOffsets()', function () {
+  afterEach(() => {
+    res.cleanup()
+    binding.searchKernel(0)
+  })
+
+  it('yields lines without their newline, a last line without one, and nothing for an empty range', function () {
+    const m = mapOf('ab\ncd\n\nlast')
+    assert.deepStrictEqual(collect(m.lines()).map(String), ['ab', 'cd', '', 'last'])
+    assert.deepStrictEqual([...m.lines(3, 3)], [])
+    assert.deepStrictEqual([...m.lines(100)], [])
+    assert.deepStrictEqual(collect(m.lines(1, 4)).map(String), ['b', 'c'])
+    assert.deepStrictEqual(collect(m.lines(-4)).map(String), ['last'])
+  })
+
+  it('keeps the newline with keepEnds and strips a \\r before \\n with crlf', function () {
+    const m = mapOf('a\r\nb\rc\r\n\r\nd\r')
+    assert.deepStrictEqual(collect(m.lines(0, undefined, { keepEnds: true })).map(String), ['a\r\n', 'b\rc\r\n', '\r\n', 'd\r'])
+    assert.deepStrictEqual(collect(m.lines(0, undefined, { crlf: true })).map(String), ['a', 'b\rc', '', 'd\r'])
+    assert.deepStrictEqual(collect(m.lines(0, undefined, { crlf: true, keepEnds: true })).map(String), ['a\r\n', 'b\rc\r\n', '\r\n', 'd\r'])
+  })
+
+  it('yields zero-copy Buffers over the map', function () {
+    const m = mapOf('hello\nworld\n')
+    const [first] = m.lines()
+    assert.ok(Buffer.isBuffer(first))
+    assert.strictEqual(first.toString('latin1'), 'hello')
+    m.buffer // eslint-disable-line no-unused-expressions
+    const w = new Uint8Array(m.buffer)
+    w[0] = 0x48
+    assert.strictEqual(first.toString('latin1'), 'Hello')
+  })
+
+  it('returns line starts as a Float64Array, a trailing newline starting no line', function () {
+    const m = mapOf('ab\ncd\n')
+    const offsets = m.lineOffsets()
+    assert.ok(offsets instanceof Float64Array)
+    assert.deepStrictEqual([...offsets], [0, 3])
+    assert.deepStrictEqual([...m.lineOffsets(1)], [1, 3])
+    assert.deepStrictEqual([...m.lineOffsets(2, 4)], [2, 3])
+    assert.deepStrictEqual([...m.lineOffsets(6)], [])
+    assert.deepStrictEqual([...mapOf('x').lineOffsets()], [0])
+  })
+
+  for (const [level, name] of KERNELS) {
+    it(`matches the reference on random text with the ${name} kernel`, function () {
+      this.timeout(60000)
+      binding.searchKernel(level)
+      fc.assert(fc.property(
+        fc.array(fc.constantFrom(10, 10, 13, 97, 98, 0, 255), { maxLength: 700 }),
+        fc.nat(800), fc.nat(800), fc.boolean(), fc.boolean(),
+        (arr, a, b, keepEnds, crlf) => {
+          const bytes = Buffer.from(arr.length ? arr : [65])
+          const m = mapOf(bytes)
+          try {
+            const start = Math.min(a, bytes.length)
+            const end = Math.max(start, Math.min(b, bytes.length))
+            const want = reference(bytes, start, end, { keepEnds, crlf })
+            assert.deepStrictEqual(collect(m.lines(start, end, { keepEnds, crlf })), want.lines)
+            assert.deepStrictEqual([...m.lineOffsets(start, end)], want.starts)
+          } finally {
+            m.close()
+          }
+        }), { numRuns: 150 })
+    })
+  }
+
+  it('matches the reference over many batches of lines and long lines', function () {
+    this.timeout(30000)
+    const rnd = helpers.random(7)
+    const parts = []
+    for (let i = 0; i < 3 * lines.BATCH + 17; i++) {
+      const len = rnd() < 0.01 ? Math.floor(rnd() * 9000) : Math.floor(rnd() * 60)
+      parts.push('x'.repeat(len))
+    }
+    const bytes = Buffer.from(parts.join('\n'))
+    const m = mapOf(bytes)
+    for (const opts of [{}, { keepEnds: true }]) {
+      const want = reference(bytes, 0, bytes.length, opts)
+      assert.deepStrictEqual(collect(m.lines(0, undefined, opts)), want.lines)
+      assert.deepStrictEqual([...m.lineOffsets()], want.starts)
+    }
+    // readline() over the same text, through the slab and past it.
+    const got = []
+    for (let line = m.readline(); line.length > 0; line = m.readline()) got.push(Buffer.from(line))
+    assert.deepStrictEqual(got, reference(bytes, 0, bytes.length, { keepEnds: true }).lines)
+  })
+
+  it('views a map longer than one ArrayBuffer may be in windows that start at a line', function () {
+    const saved = { ...lines.config }
+    try {
+      lines.config.maxView = 64
+      lines.config.window = 40
+      const bytes = Buffer.from(Array.from({ length: 30 }, (_, i) => 'l'.repeat(i % 13) + i).join('\n'))
+      const m = mapOf(bytes)
+      const want = reference(bytes, 0, bytes.length)
+      assert.deepStrictEqual(collect(m.lines()), want.lines)
+      assert.deepStrictEqual(collect(m.lines(5, bytes.length - 3)), reference(bytes, 5, bytes.length - 3).lines)
+      // A line longer than a window gets a window of its own.
+      const long = mapOf(Buffer.from('a'.repeat(50) + '\nb\n' + 'c'.repeat(45)))
+      assert.deepStrictEqual(collect(long.lines()).map(String), ['a'.repeat(50), 'b', 'c'.repeat(45)])
+    } finally {
+      Object.assign(lines.config, saved)
+    }
+  })
+
+  it('keeps offsets exact past 4 GiB', function () {
+    this.timeout(60000)
+    const size = 2 ** 32 + 4096
+    const file = helpers.sparseFile(size)
+    if (file === null) return skip(this, 'no sparse files here')
+    res.files.push(file)
+    const fd = fs.openSync(file, 'r+')
+    fs.writeSync(fd, Buffer.from('one\ntwo\nthree'), 0, 13, 2 ** 32 - 6)
+    fs.closeSync(fd)
+    const m = res.track(require('..').open(file))
+    const start = 2 ** 32 - 100
+    const end = 2 ** 32 + 20
+    const offsets = [...m.lineOffsets(start, end)]
+    assert.deepStrictEqual(offsets, [start, 2 ** 32 - 2, 2 ** 32 + 2])
+    const got = collect(m.lines(2 ** 32 - 6, end)).map(String)
+    assert.deepStrictEqual(got, ['one', 'two', 'three' + '\0'.repeat(13)])
+  })
+
+  it('checks its arguments like the other methods', function () {
+    const m = mapOf('a\nb\n')
+    for (const bad of ['1', 1.5, NaN, {}, Symbol('x')]) {
+      assertCode(() => m.lines(bad), bad === 1.5 || Number.isNaN(bad) ? RangeError : TypeError,
+        bad === 1.5 || Number.isNaN(bad) ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE')
+      assertCode(() => m.lineOffsets(0, bad), bad === 1.5 || Number.isNaN(bad) ? RangeError : TypeError,
+        bad === 1.5 || Number.isNaN(bad) ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE')
+    }
+    assertCode(() => m.lines(0, 4, 'x'), TypeError, 'ERR_INVALID_ARG_TYPE')
+    assertCode(() => m.lines(0, 4, { keepEnds: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE')
+    assertCode(() => m.lines(0, 4, { crlf: 'yes' }), TypeError, 'ERR_INVALID_ARG_TYPE')
+    // BigInt bounds work, as in count().
+    assert.deepStrictEqual(collect(m.lines(2n, 4n)).map(String), ['b'])
+    // Huge bounds are clamped to the map, as count() does.
+    assert.deepStrictEqual(collect(m.lines(-(2 ** 60), 2 ** 60)).map(String), ['a', 'b'])
+    assert.deepStrictEqual([...m.lineOffsets(2 ** 53, 2 ** 60)], [])
+    m.close()
+    assertCode(() => m.lines(), Error, 'ERR_MMAP_CLOSED')
+    assertCode(() => m.lineOffsets(), Error, 'ERR_MMAP_CLOSED')
+  })
+
+  it('fails with a coded error when the map is closed or resized during iteration', function () {
+    const text = 'line\n'.repeat(3 * lines.BATCH)
+    const closing = mapOf(text)
+    const it = closing.lines()
+    assert.strictEqual(String(it.next().value), 'line')
+    closing.close()
+    assertCode(() => it.next(), Error, 'ERR_MMAP_CLOSED')
+
+    const resizing = mapOf(text)
+    const it2 = resizing.lines()
+    it2.next()
+    resizing.resize(10)
+    assertCode(() => it2.next(), Error, 'ERR_MMAP_CHANGED')
+    assert.deepStrictEqual(it2.next(), { value: undefined, done: true })
+    // A new iteration sees the new length.
+    assert.deepStrictEqual(collect(resizing.lines()).map(String), ['line', 'line'])
+  })
+
+  it('stops when the loop breaks (return())', function () {
+    const m = mapOf('a\nb\nc\n')
+    const it = m.lines()
+    // eslint-disable-next-line no-unreachable-loop -- break is what calls return()
+    for (const line of it) {
+      assert.strictEqual(String(line), 'a')
+      break
+    }
+    assert.deepStrictEqual(it.next(), { value: undefined, done: true })
+  })
+})
+
+describe('readline() fast path', function () {
+  afterEach(() => res.cleanup())
+
+  it('returns copies that later writes to the map do not change', function () {
+    const m = mapOf('first\nsecond\n')
+    const line = m.readline()
+    m.seek(0)
+    m.write(Buffer.from('FIRST'))
+    assert.strictEqual(String(line), 'first\n')
+    m.seek(0)
+    assert.strictEqual(String(m.readline()), 'FIRST\n')
+  })
+
+  it('sees bytes written through a view, and lines longer than a slab', function () {
+    const big = 'z'.repeat(70000)
+    const m = mapOf(`ab\n${big}\nc`)
+    new Uint8Array(m.buffer)[1] = 10
+    assert.deepStrictEqual([m.readline(), m.readline(), m.readline(), m.readline(), m.readline(), m.readline()].map(String),
+      ['a\n', '\n', big + '\n', 'c', '', ''])
+  })
+
+  it('fails with ERR_MMAP_CLOSED after close(), also for a map whose number was reused', function () {
+    const a = mapOf('a\n')
+    a.readline()
+    a.close()
+    assertCode(() => a.readline(), Error, 'ERR_MMAP_CLOSED')
+    const b = mapOf('b\n')
+    assert.strictEqual(String(b.readline()), 'b\n')
+    assertCode(() => binding.readlineFast(1e9, 0, 0), Error, 'ERR_MMAP_CLOSED')
+    assertCode(() => binding.readlineFast('x', 0, 0), TypeError, 'ERR_INVALID_ARG_TYPE')
+  })
+
+  it('keeps working across many maps opened and collected', function () {
+    this.timeout(30000)
+    for (let i = 0; i < 200; i++) {
+      const m = mapOf(`x${i}\ny\n`)
+      assert.strictEqual(String(m.readline()), `x${i}\n`)
+      if (i % 3) m.close()
+    }
+  })
+})
+
+describe('read() of large ranges with huge pages asked for or refused', function () {
+  afterEach(() => res.cleanup())
+
+  for (const huge of ['1', '0']) {
+    it(`copies every byte with MMAP_NATIVE_HUGEPAGES=${huge}`, function () {
+      this.timeout(60000)
+      const data = helpers.pattern(9 * 1024 * 1024 + 123)
+      const file = res.file(data)
+      const r = helpers.runChildJson(`
+        const crypto = require('crypto')
+        const m = require(MMAP).open(${JSON.stringify(file)})
+        m.seek(5)
+        const out = m.read()
+        console.log(JSON.stringify({ length: out.length, hash: crypto.createHash('sha1').update(out).digest('hex') }))
+      `, { env: { MMAP_NATIVE_HUGEPAGES: huge } })
+      const want = require('crypto').createHash('sha1').update(data.subarray(5)).digest('hex')
+      assert.deepStrictEqual(r, { length: data.length - 5, hash: want })
+    })
+  }
+})
