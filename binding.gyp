@@ -19,7 +19,7 @@
             }
           }
         }, {
-          "sources": ["src/posix.c", "src/posix-shm.c"],
+          "sources": ["src/posix.c", "src/posix-shm.c", "src/posix-guard.c"],
           "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
           "xcode_settings": {
             "OTHER_CFLAGS": ["-std=gnu11", "-fvisibility=hidden"],
