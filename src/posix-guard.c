@@ -1,11 +1,92 @@
 // posix-guard.c: the POSIX fault guard (SIGBUS handler and its records); posix.c keeps the
 // mapping contract and calls in here.
+//
+// Design
+// ======
+// A file truncated by another process leaves the pages of its maps past the new
+// end without backing: touching them raises SIGBUS, which kills the process by
+// default (Python's mmap dies this way). This module installs one SIGBUS handler
+// for the process. It looks the faulting address up among the ranges this
+// module owns or owned; when it is in one, it maps zero-filled private memory
+// over the lost pages (MAP_FIXED), counts the fault and returns, so the touch
+// runs again and reads zeros (or writes into the zero page). Every other SIGBUS
+// (sent by kill(), or in memory that is not ours) goes to the handler that was
+// there before; when that is the default action, the process dies by SIGBUS at
+// once, without ever uninstalling the guard.
+//
+// Records. One record per guarded range, in blocks of MM_GUARD_BLOCK that are
+// linked once and never freed, so the handler can always read them:
+//   seq        seqlock: odd while a writer changes the record, bumped by 2 per change
+//   users      handlers working on the range right now (a pin; see "Removal")
+//   start,end  the range (OS mapping, or a tombstone)
+//   map        the map it belongs to (the shared mm__tomb_guard for tombstones)
+// Writers (mm__guard_add/_update/_remove, tombstone records) take mm__guard_lock,
+// so there is one writer at a time; the handler never takes a lock.
+//
+// What the handler reads, in what order (mm__guard_find):
+//   1. s1 = seq (acquire). Odd: a writer is inside; spin (the writer holds no
+//      memory the faulting thread needs, so it finishes).
+//   2. start, end, map (relaxed atomic loads), then an acquire fence.
+//   3. s2 = seq (relaxed). s1 != s2: the record changed under us; read again.
+//      Now (start, end, map) is one consistent snapshot: no old map paired with
+//      a new range.
+//   4. The address is in [start, end): pin the record, users += 1 (seq_cst),
+//      and read seq again (seq_cst). Still s1: the record cannot be cleared
+//      and its memory cannot be unmapped until users drops back (see Removal);
+//      otherwise unpin and start over.
+//   5. Work on the map (mmap a zero run, update map->lost_from with a CAS that
+//      only lowers it, map->faults += 1, credit the thread's call), unpin
+//      (users -= 1, release).
+//
+// Removal. A writer clears a record (seq odd, fields zeroed, seq even, all
+// seq_cst) and then waits until users is 0 before anything is unmapped or the
+// map is freed. Step 4 and the writer form a Dekker pair on (users, seq), both
+// seq_cst: either the handler sees the new seq and backs off, or the writer
+// sees users > 0 and waits; so no handler can mmap into a range after the
+// range has been handed back to the OS, or write into a freed map.
+//
+// Async-signal safety. The handler calls only mmap(), mincore(), sigaction(),
+// pthread_sigmask(), raise() and sched_yield() (system calls, no locks, no
+// allocation), uses lock-free atomics, reads its thread's call slot through
+// initial-exec TLS (no allocation on access), and saves and restores errno.
+//
+// Lifecycle of a range:
+//   map      mm__guard_add records the OS mapping once it is made.
+//   resize   while views may reach the memory (m->retire), the record stays in
+//            force through the whole resize and is moved to the new range by
+//            mm__guard_update afterwards; otherwise nothing can touch the memory
+//            and the record is dropped and made again.
+//   retire   memory leaving the map (close, a move, a shrink) while views may
+//            still reach it gets its tombstone record *before* the swap to
+//            zero-filled memory, so every instant has a record for it; the map's
+//            own record is dropped only after the swap.
+//   unmap    a tombstone's record is dropped (waiting for handlers) before the
+//            tombstone is unmapped.
+//
+// Zero runs (O(1) mappings per map). A page past the end of the file means
+// every later page is past it too. For a shared map, a fault at page p
+// replaces [p, lost_from) (everything up to the run replaced before) in one
+// call, so the zero pages of a map form one run that grows downwards; the
+// kernel merges adjacent anonymous runs, so a map costs at most a couple of
+// mappings whatever pages are touched. For a private map (ACCESS_COPY/READ),
+// pages past the end that this process copied stay readable: the run stops at
+// the first resident page (mincore: after a truncation only such copies are
+// resident there). A fault the file system reports (BUS_OBJERR: a full disk,
+// an I/O error) replaces that page only.
+//
+// Per-call attribution. Each thread has one call slot (TLS): the address range
+// of the module call it is running, and the faults absorbed inside that range
+// while the call runs. mm__guard_begin/mm__guard_end bracket a call; only the
+// thread itself writes its slot (from the call or from its own handler), so
+// compiler signal fences are enough.
 #include "posix-guard.h"
 #include "platform.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,26 +97,12 @@
 #define MAP_ANONYMOUS MAP_ANON
 #endif
 
-// Fault guard -------------------------------------------------------------------
-//
-// A file truncated by another process leaves the pages of its maps past the new
-// end without backing: touching them raises SIGBUS, which kills the process by
-// default (Python's mmap dies this way). This module installs one SIGBUS handler
-// for the process. It looks the faulting address up among this module's
-// file-backed mappings; when it is in one, it maps a zero page over the lost
-// page (MAP_FIXED), counts the fault in the map and returns, so the touch is
-// retried and reads zeros (or writes into the zero page). Every other SIGBUS —
-// sent by kill(), or in memory that is not ours — goes to the handler that was
-// there before, or to the default action.
-//
-// The handler may run on any thread at any moment, so it takes no lock: it
-// reads records that are only ever published with atomic stores, in blocks that
-// are linked once and never freed. Records are added and removed under a mutex.
-
 #define MM_GUARD_BLOCK 256
 
 typedef struct mm_guard_record_s {
-  uintptr_t start, end; // the OS mapping's range; 0, 0 when free
+  uint32_t seq;         // seqlock (see above)
+  uint32_t users;       // handlers pinning the record
+  uintptr_t start, end; // the range; 0, 0 when free
   mm_map_t *map;        // NULL when free
 } mm_guard_record_t;
 
@@ -46,31 +113,127 @@ typedef struct mm_guard_block_s {
 
 static mm_guard_block_t mm__guard_first;
 static pthread_mutex_t mm__guard_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sigaction mm__guard_previous;
+// The disposition SIGBUS had before ours, in two slots: a new one is written
+// into the slot not in use and then published, so a handler on another thread
+// always reads a whole one.
+static struct sigaction mm__guard_previous[2];
+static struct sigaction *mm__guard_prev = NULL;
 static int mm__guard_installed = 0;
+
+// The calling thread's call slot (see "Per-call attribution").
+typedef struct mm_guard_slot_s {
+  uintptr_t lo, hi; // the call's range; lo == hi: no call
+  uint32_t faults;  // faults absorbed in [lo, hi) since mm__guard_begin
+} mm_guard_slot_t;
+
+#if defined(__GNUC__) && !defined(__APPLE__)
+static __thread mm_guard_slot_t mm__slot __attribute__((tls_model("initial-exec")));
+#else
+static __thread mm_guard_slot_t mm__slot;
+#endif
+
+void
+mm__guard_begin(const void *lo, size_t length) {
+  mm__slot.faults = 0;
+  mm__slot.lo = (uintptr_t)lo;
+  mm__slot.hi = (uintptr_t)lo + length;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+uint32_t
+mm__guard_here(void) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  return mm__slot.faults;
+}
+
+void
+mm__guard_end(void) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  mm__slot.lo = mm__slot.hi = 0;
+}
 
 // Hands a fault that is not ours to whoever had SIGBUS before.
 static void
 mm__guard_chain(int sig, siginfo_t *info, void *context) {
-  if (mm__guard_previous.sa_flags & SA_SIGINFO) {
-    mm__guard_previous.sa_sigaction(sig, info, context);
+  const struct sigaction *prev = __atomic_load_n(&mm__guard_prev, __ATOMIC_ACQUIRE);
+  if (prev != NULL && (prev->sa_flags & SA_SIGINFO)) {
+    prev->sa_sigaction(sig, info, context);
     return;
   }
-  if (mm__guard_previous.sa_handler != SIG_DFL && mm__guard_previous.sa_handler != SIG_IGN) {
-    mm__guard_previous.sa_handler(sig);
+  void (*h)(int) = prev != NULL ? prev->sa_handler : SIG_DFL;
+  if (h != SIG_DFL && h != SIG_IGN) {
+    h(sig);
     return;
   }
   // A SIGBUS sent by kill() that the program ignored stays ignored.
-  if (mm__guard_previous.sa_handler == SIG_IGN && (info == NULL || info->si_code <= 0)) return;
+  if (h == SIG_IGN && (info == NULL || info->si_code <= 0)) return;
   // The default action (also for SIG_IGN, which cannot skip a real fault):
-  // reset it; returning re-runs the faulting access, or delivers a pending
-  // kill(), and the process ends by SIGBUS as it would have without us.
+  // the process dies by SIGBUS now. The default is set only on the way to
+  // that death, never left in place for a process that goes on.
   struct sigaction dfl;
   memset(&dfl, 0, sizeof(dfl));
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   sigaction(SIGBUS, &dfl, NULL);
-  if (info == NULL || info->si_code <= 0) raise(sig);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGBUS);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+  raise(SIGBUS);
+  // Not reached unless SIGBUS was blocked by a signal mask we cannot change.
+  _exit(128 + SIGBUS);
+}
+
+// Finds and pins the record holding addr, and gives the snapshot of it that
+// was checked (the record's fields may change once pinned; the memory may
+// not go); NULL when no record does.
+static mm_guard_record_t *
+mm__guard_find(uintptr_t addr, uintptr_t *out_start, uintptr_t *out_end, mm_map_t **out_map) {
+  for (mm_guard_block_t *b = &mm__guard_first; b != NULL;
+       b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
+    for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
+      mm_guard_record_t *r = &b->records[i];
+      for (unsigned spins = 0;; spins++) {
+        uint32_t s1 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1) {
+          if (spins > 64) sched_yield();
+          continue;
+        }
+        uintptr_t start = __atomic_load_n(&r->start, __ATOMIC_RELAXED);
+        uintptr_t end = __atomic_load_n(&r->end, __ATOMIC_RELAXED);
+        mm_map_t *m = __atomic_load_n(&r->map, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s1) continue;
+        if (m == NULL || addr < start || addr >= end) break;
+        __atomic_add_fetch(&r->users, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&r->seq, __ATOMIC_SEQ_CST) == s1) {
+          *out_start = start;
+          *out_end = end;
+          *out_map = m;
+          return r;
+        }
+        __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+      }
+    }
+  }
+  return NULL;
+}
+
+// Where a zero run starting at page `lost` of a private map ends: at the
+// first resident page (a copy this process owns), at most at `limit`.
+static uintptr_t
+mm__guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
+  unsigned char vec[64];
+  uintptr_t p = lost + page;
+  while (p < limit) {
+    size_t n = (limit - p) / page;
+    if (n > sizeof(vec)) n = sizeof(vec);
+    if (mincore((void *)p, n * page, (void *)vec) != 0) return p;
+    for (size_t i = 0; i < n; i++)
+      if (vec[i] & 1) return p + i * page;
+    p += n * page;
+  }
+  return limit;
 }
 
 static void
@@ -81,28 +244,40 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
   // absorb; machine-check errors and signals sent by kill() are not.
   if (info != NULL && (info->si_code == BUS_ADRERR || info->si_code == BUS_OBJERR)) {
     uintptr_t addr = (uintptr_t)info->si_addr;
-    size_t page = mm__page();
-    for (mm_guard_block_t *b = &mm__guard_first; b != NULL;
-         b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
-      for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
-        mm_guard_record_t *r = &b->records[i];
-        mm_map_t *m = __atomic_load_n(&r->map, __ATOMIC_ACQUIRE);
-        if (m == NULL) continue;
-        uintptr_t start = __atomic_load_n(&r->start, __ATOMIC_ACQUIRE);
-        uintptr_t end = __atomic_load_n(&r->end, __ATOMIC_ACQUIRE);
-        if (addr < start || addr >= end) continue;
-        uintptr_t lost = addr - addr % page;
-        int flags, prot;
-        mm__os_mode(m, &flags, &prot);
-        void *p = mmap((void *)lost, page, prot | PROT_READ | PROT_WRITE,
-                       MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) break;
+    uintptr_t start = 0, end = 0;
+    mm_map_t *m = NULL;
+    mm_guard_record_t *r = mm__guard_find(addr, &start, &end, &m);
+    if (r != NULL) {
+      size_t page = mm__page();
+      uintptr_t limit = end + (page - end % page) % page;
+      uintptr_t lost = addr - addr % page;
+      size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
+      // The run ends where the pages replaced before begin.
+      if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
+      int flags, prot;
+      mm__os_mode(m, &flags, &prot);
+      uintptr_t run_end = lost + page;
+      if (info->si_code == BUS_ADRERR)
+        run_end = (flags & MAP_SHARED) ? limit : mm__guard_private_run(lost, limit, page);
+      if (run_end <= lost) run_end = lost + page;
+      void *p = mmap((void *)lost, run_end - lost, prot | PROT_READ | PROT_WRITE,
+                     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED && run_end - lost > page)
+        p = mmap((void *)lost, page, prot | PROT_READ | PROT_WRITE,
+                 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p != MAP_FAILED) {
         size_t offset = lost - start;
-        size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_RELAXED);
         while (offset < seen && !__atomic_compare_exchange_n(&m->lost_from, &seen, offset, 1,
-                                                             __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+                                                             __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
           ;
         __atomic_add_fetch(&m->faults, 1, __ATOMIC_RELEASE);
+        if (addr >= mm__slot.lo && addr < mm__slot.hi) {
+          mm__slot.faults++;
+          __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        }
+      }
+      __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+      if (p != MAP_FAILED) {
         errno = saved_errno;
         return;
       }
@@ -113,15 +288,59 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
 }
 
 static int
-mm__guard_install(mm_error_t *err) {
+mm__guard_is_ours(const struct sigaction *sa) {
+  return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == mm__guard_handler;
+}
+
+// Installs the handler when SIGBUS is not ours (first use, or someone else,
+// such as libuv for a process.on('SIGBUS') listener, replaced it); what was
+// there becomes the handler faults that are not ours go to. With the lock held.
+static int
+mm__guard_install_locked(mm_error_t *err) {
+  struct sigaction current;
+  if (sigaction(SIGBUS, NULL, &current) == -1) return mm__fail(err, "sigaction", -errno);
+  if (mm__guard_is_ours(&current)) {
+    mm__guard_installed = 1;
+    return 0;
+  }
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_sigaction = mm__guard_handler;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGBUS, &sa, &mm__guard_previous) == -1) return mm__fail(err, "sigaction", -errno);
+  struct sigaction *slot =
+      mm__guard_prev == &mm__guard_previous[0] ? &mm__guard_previous[1] : &mm__guard_previous[0];
+  if (sigaction(SIGBUS, &sa, slot) == -1) return mm__fail(err, "sigaction", -errno);
+  if (mm__guard_is_ours(slot)) return 0; // another thread got there between the two calls
+  __atomic_store_n(&mm__guard_prev, slot, __ATOMIC_RELEASE);
   mm__guard_installed = 1;
   return 0;
+}
+
+void
+mm__guard_reinstall(void) {
+  mm_error_t ignored;
+  pthread_mutex_lock(&mm__guard_lock);
+  if (mm__guard_installed) (void)mm__guard_install_locked(&ignored);
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+// Writes a record's fields as one seqlock step; with the lock held.
+static void
+mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_map_t *m) {
+  uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->seq, s + 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&r->start, start, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->map, m, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->seq, s + 2, __ATOMIC_SEQ_CST);
+}
+
+// Waits until no handler pins r (after its fields changed).
+static void
+mm__guard_quiesce(mm_guard_record_t *r) {
+  while (__atomic_load_n(&r->users, __ATOMIC_SEQ_CST) != 0)
+    sched_yield();
 }
 
 // Records [start, start + length) as m's; with the lock held.
@@ -129,7 +348,7 @@ static int
 mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_record_t **out,
                         mm_error_t *err) {
   int rc = 0;
-  if (!mm__guard_installed) rc = mm__guard_install(err);
+  if (!mm__guard_installed) rc = mm__guard_install_locked(err);
   mm_guard_record_t *free_record = NULL;
   mm_guard_block_t *b = &mm__guard_first;
   while (rc == 0 && free_record == NULL) {
@@ -147,19 +366,10 @@ mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_re
     b = b->next;
   }
   if (rc == 0) {
-    __atomic_store_n(&free_record->start, start, __ATOMIC_RELEASE);
-    __atomic_store_n(&free_record->end, start + length, __ATOMIC_RELEASE);
-    __atomic_store_n(&free_record->map, m, __ATOMIC_RELEASE);
+    mm__guard_write_locked(free_record, start, start + length, m);
     *out = free_record;
   }
   return rc;
-}
-
-static void
-mm__guard_clear_locked(mm_guard_record_t *r) {
-  __atomic_store_n(&r->map, NULL, __ATOMIC_RELEASE);
-  __atomic_store_n(&r->start, 0, __ATOMIC_RELEASE);
-  __atomic_store_n(&r->end, 0, __ATOMIC_RELEASE);
 }
 
 int
@@ -173,21 +383,36 @@ mm__guard_add(mm_map_t *m, mm_error_t *err) {
 }
 
 void
+mm__guard_update(mm_map_t *m) {
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL) return;
+  pthread_mutex_lock(&mm__guard_lock);
+  if (m->os_base == NULL)
+    mm__guard_write_locked(r, 0, 0, NULL);
+  else
+    mm__guard_write_locked(r, (uintptr_t)m->os_base, (uintptr_t)m->os_base + m->os_length, m);
+  pthread_mutex_unlock(&mm__guard_lock);
+  mm__guard_quiesce(r);
+  if (m->os_base == NULL) m->guard = NULL;
+}
+
+void
 mm__guard_remove(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL) return;
   pthread_mutex_lock(&mm__guard_lock);
-  mm__guard_clear_locked(r);
+  mm__guard_write_locked(r, 0, 0, NULL);
   pthread_mutex_unlock(&mm__guard_lock);
+  mm__guard_quiesce(r);
   m->guard = NULL;
 }
 
 // Tombstones of file mappings stay guarded, as if they were a map of their
 // own: a thread that touched a page of the file past its end just before
-// the page became a tombstone, and whose SIGBUS arrives after the map's own
-// record is gone, still finds the range here; the handler maps a zero page
-// there (as it would in the map) and the touch runs again. The same covers
-// file pages kept where no tombstone could be made (see mm__retire).
+// the page became a tombstone, and whose SIGBUS arrives after the swap, still
+// finds the range here; the handler maps a zero page there (as it would in
+// the map) and the touch runs again. The same covers file pages kept where
+// no tombstone could be made (see mm__retire).
 static mm_map_t mm__tomb_guard = {
     .anonymous = 1,
     .access = MM_ACCESS_WRITE,
@@ -207,18 +432,20 @@ mm__guard_tombstone(void *base, size_t length) {
 
 void
 mm__guard_tombstone_gone(void *base) {
+  mm_guard_record_t *found = NULL;
   pthread_mutex_lock(&mm__guard_lock);
-  for (mm_guard_block_t *b = &mm__guard_first; b != NULL; b = b->next) {
+  for (mm_guard_block_t *b = &mm__guard_first; b != NULL && found == NULL; b = b->next) {
     for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
       mm_guard_record_t *r = &b->records[i];
       if (r->map == &mm__tomb_guard && r->start == (uintptr_t)base) {
-        mm__guard_clear_locked(r);
-        pthread_mutex_unlock(&mm__guard_lock);
-        return;
+        mm__guard_write_locked(r, 0, 0, NULL);
+        found = r;
+        break;
       }
     }
   }
   pthread_mutex_unlock(&mm__guard_lock);
+  if (found != NULL) mm__guard_quiesce(found);
 }
 
 uint32_t
@@ -241,6 +468,50 @@ mm__probe_write(uint8_t *p) {
   __atomic_fetch_or(p, (uint8_t)0, __ATOMIC_RELAXED);
 }
 
+// Maps the file again over [from, until) of m's OS mapping (page-aligned
+// offsets), where the guard put zero runs. A shared map's zero pages form
+// one run from lost_from on (see "Zero runs"): all of [from, until) is
+// replaced. A private map's runs stop at the pages this process copied,
+// which must survive: on Linux only the anonymous mappings inside the range
+// (the guard's runs, read from /proc/self/maps) are mapped again; elsewhere
+// the whole range is.
+static int
+mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
+  int flags, prot;
+  mm__os_mode(m, &flags, &prot);
+  uint64_t file_start = m->offset - m->skew;
+  uintptr_t base = (uintptr_t)m->os_base;
+#ifdef __linux__
+  if (!(flags & MAP_SHARED)) {
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (f != NULL) {
+      char line[4352];
+      int rc = 0;
+      while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi, off, inode;
+        char perms[8];
+        unsigned dev_major, dev_minor;
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &dev_major, &dev_minor,
+                   &inode) != 7)
+          continue;
+        if (inode != 0 || hi <= base + from || lo >= base + until) continue;
+        uintptr_t a = lo < base + from ? base + from : lo;
+        uintptr_t z = hi > base + until ? base + until : hi;
+        void *p = mmap((void *)a, z - a, prot, flags | MAP_FIXED, m->fd,
+                       (off_t)(file_start + (a - base)));
+        if (p == MAP_FAILED) rc = mm__fail(err, "mmap", -errno);
+      }
+      fclose(f);
+      return rc;
+    }
+  }
+#endif
+  void *p = mmap((uint8_t *)m->os_base + from, until - from, prot, flags | MAP_FIXED, m->fd,
+                 (off_t)(file_start + from));
+  if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
+  return 0;
+}
+
 int
 mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
   size_t page = mm__page();
@@ -254,19 +525,26 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
   size_t covered;
   int rc = mm_map_covered(m, &covered, err);
   if (rc < 0) return rc;
-  uint64_t file_start = m->offset - m->skew;
   if (lost < covered) {
     // The file has grown back over pages the guard replaced: map the file's
-    // pages there again. Pages further on may be replaced too; mapping the
-    // file over them is harmless, so everything from `lost` up to the page
-    // holding the file's end is given back in one call.
+    // pages there again, up to the page holding the file's end.
     size_t until = (covered + page - 1) / page * page;
-    int flags, prot;
-    mm__os_mode(m, &flags, &prot);
-    void *p = mmap((uint8_t *)m->os_base + lost, until - lost, prot, flags | MAP_FIXED, m->fd,
-                   (off_t)(file_start + lost));
-    if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
-    __atomic_store_n(&m->lost_from, until < m->os_length ? until : SIZE_MAX, __ATOMIC_RELEASE);
+    uint32_t before = __atomic_load_n(&m->faults, __ATOMIC_ACQUIRE);
+    rc = mm__guard_refill(m, lost, until, err);
+    if (rc < 0) return rc;
+    // lost_from only rises from the value read above, and only when no fault
+    // came in meanwhile: a handler on another thread may have just lowered it
+    // (or replaced a page inside [lost, until) again), and that must stand.
+    size_t next = until < m->os_length ? until : SIZE_MAX;
+    size_t expected = lost;
+    (void)__atomic_compare_exchange_n(&m->lost_from, &expected, next, 0, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&m->faults, __ATOMIC_ACQUIRE) != before) {
+      size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
+      while (lost < seen && !__atomic_compare_exchange_n(&m->lost_from, &seen, lost, 1,
+                                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
+    }
   }
   *backed = covered;
   return 0;

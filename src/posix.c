@@ -306,9 +306,11 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
     // tombstone can be had (the process's limit of mappings, a strict
     // commit limit), the old pages stay and are retired as they are: memory
     // a view may reach is never unmapped.
+    // A file mapping's tombstone is guarded before the swap: a touch of a
+    // lost page at any instant finds the map's record or this one.
+    if (!m->anonymous) mm__guard_tombstone(base, length);
     (void)mmap(base, length, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
-    if (!m->anonymous) mm__guard_tombstone(base, length);
     m->retired[m->retired_count].base = base;
     m->retired[m->retired_count].length = length;
     m->retired_count++;
@@ -456,6 +458,7 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
 }
 
 const int mm__shrinks_in_place = 1;
+const int mm__guard_keeps = 1;
 
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {

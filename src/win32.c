@@ -560,6 +560,7 @@ done:
 static uint8_t mm__lost[1];
 
 const int mm__shrinks_in_place = 0;
+const int mm__guard_keeps = 0;
 
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
