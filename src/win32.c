@@ -631,6 +631,43 @@ static uintptr_t mm__image_start = 0, mm__image_end = 0;
 static LONG CALLBACK mm__guard_handler(PEXCEPTION_POINTERS info);
 static int mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
 
+// The calling thread's call bracket (see mm__guard_begin in platform.h): the
+// handler runs on the faulting thread, so it counts a fault inside the range
+// here, for this call alone.
+typedef struct mm_guard_slot_s {
+  uintptr_t lo, hi;
+  uint32_t faults;
+} mm_guard_slot_t;
+
+static _Thread_local mm_guard_slot_t mm__slot;
+
+void
+mm__guard_begin(const void *lo, size_t length) {
+  mm__slot.faults = 0;
+  mm__slot.lo = (uintptr_t)lo;
+  mm__slot.hi = (uintptr_t)lo + length;
+}
+
+uint32_t
+mm__guard_here(void) {
+  return *(volatile uint32_t *)&mm__slot.faults;
+}
+
+void
+mm__guard_end(void) {
+  mm__slot.lo = mm__slot.hi = 0;
+}
+
+// Records are removed before a resize and added after (mm__guard_keeps is 0).
+void
+mm__guard_update(mm_map_t *m) {
+  (void)m;
+}
+
+// A vectored handler stays in force whatever else is installed.
+void
+mm__guard_reinstall(void) {}
+
 // This DLL's address range, from its PE header.
 static void
 mm__image_range(void) {
@@ -738,7 +775,9 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
   for (mm_guard_record_t *r = mm__guard_records; r != NULL; r = r->next) {
     if (addr < r->start || addr >= r->end) continue;
     if (r->replaced) {
-      // Another thread swapped the view meanwhile: the touch now succeeds.
+      // Another thread swapped the view meanwhile: the touch now succeeds,
+      // on zeros, so it counts for this thread's call too.
+      if (addr >= mm__slot.lo && addr < mm__slot.hi) mm__slot.faults++;
       verdict = EXCEPTION_CONTINUE_EXECUTION;
       break;
     }
@@ -763,6 +802,7 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
     size_t offset = (addr - r->start) / page * page;
     if (offset < m->lost_from) m->lost_from = offset;
     InterlockedIncrement((volatile LONG *)&m->faults);
+    if (addr >= mm__slot.lo && addr < mm__slot.hi) mm__slot.faults++;
     verdict = EXCEPTION_CONTINUE_EXECUTION;
     break;
   }
