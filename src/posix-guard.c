@@ -468,48 +468,108 @@ mm__probe_write(uint8_t *p) {
   __atomic_fetch_or(p, (uint8_t)0, __ATOMIC_RELAXED);
 }
 
+// Maps the file again over [a, z) of m (addresses).
+static int
+mm__guard_map_file(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, mm_error_t *err) {
+  uint64_t file_start = m->offset - m->skew;
+  void *p = mmap((void *)a, z - a, prot, flags | MAP_FIXED, m->fd,
+                 (off_t)(file_start + (a - (uintptr_t)m->os_base)));
+  if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
+  return 0;
+}
+
+#ifdef __linux__
+#include <fcntl.h>
+
+// A private map's zero runs inside [a, z): the file is mapped again over
+// their pages, except those this process wrote (present and mapped by this
+// process alone, from /proc/self/pagemap: bits 63 and 56), which stay its
+// own as any copy-on-write page does. Pages never touched, or only read (the
+// shared zero page), show the file's bytes again.
+static int
+mm__guard_refill_private(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
+                         mm_error_t *err) {
+  size_t page = mm__page();
+  uint64_t entries[256];
+  uintptr_t run = a; // start of the pending run of pages to refill
+  for (uintptr_t p = a; p < z;) {
+    size_t n = (z - p) / page;
+    if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
+    ssize_t got = pagemap < 0 ? -1
+                              : pread(pagemap, entries, n * sizeof(uint64_t),
+                                      (off_t)(p / page * sizeof(uint64_t)));
+    if (got != (ssize_t)(n * sizeof(uint64_t))) memset(entries, 0, sizeof(entries));
+    for (size_t i = 0; i < n; i++, p += page) {
+      int written = (entries[i] >> 63 & 1) && (entries[i] >> 56 & 1);
+      if (!written) continue;
+      if (run < p) {
+        int rc = mm__guard_map_file(m, run, p, flags, prot, err);
+        if (rc < 0) return rc;
+      }
+      run = p + page;
+    }
+  }
+  if (run < z) return mm__guard_map_file(m, run, z, flags, prot, err);
+  return 0;
+}
+#endif
+
 // Maps the file again over [from, until) of m's OS mapping (page-aligned
 // offsets), where the guard put zero runs. A shared map's zero pages form
 // one run from lost_from on (see "Zero runs"): all of [from, until) is
-// replaced. A private map's runs stop at the pages this process copied,
-// which must survive: on Linux only the anonymous mappings inside the range
-// (the guard's runs, read from /proc/self/maps) are mapped again; elsewhere
+// replaced, and what views wrote there (which could never reach the file) is
+// dropped. A private map's runs stop at the pages this process copied, which
+// must survive: on Linux only the anonymous mappings inside the range (the
+// guard's runs, from /proc/self/maps) are refilled, and in them only the
+// pages this process did not write (see mm__guard_refill_private); elsewhere
 // the whole range is.
 static int
 mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
   int flags, prot;
   mm__os_mode(m, &flags, &prot);
-  uint64_t file_start = m->offset - m->skew;
   uintptr_t base = (uintptr_t)m->os_base;
 #ifdef __linux__
   if (!(flags & MAP_SHARED)) {
-    FILE *f = fopen("/proc/self/maps", "re");
-    if (f != NULL) {
+    // The runs are read first, then refilled (each refill changes the list).
+    enum { MAX_RUNS = 64 };
+    uintptr_t runs[MAX_RUNS][2];
+    for (;;) {
+      FILE *f = fopen("/proc/self/maps", "re");
+      if (f == NULL) break;
       char line[4352];
-      int rc = 0;
-      while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+      size_t count = 0;
+      int more = 0;
+      while (fgets(line, sizeof(line), f) != NULL) {
         unsigned long lo, hi, off, inode;
         char perms[8];
         unsigned dev_major, dev_minor;
         if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &dev_major, &dev_minor,
                    &inode) != 7)
           continue;
-        if (inode != 0 || hi <= base + from || lo >= base + until) continue;
-        uintptr_t a = lo < base + from ? base + from : lo;
-        uintptr_t z = hi > base + until ? base + until : hi;
-        void *p = mmap((void *)a, z - a, prot, flags | MAP_FIXED, m->fd,
-                       (off_t)(file_start + (a - base)));
-        if (p == MAP_FAILED) rc = mm__fail(err, "mmap", -errno);
+        if (inode != 0 || dev_major != 0 || hi <= base + from || lo >= base + until) continue;
+        if (count == MAX_RUNS) {
+          more = 1;
+          break;
+        }
+        runs[count][0] = lo < base + from ? base + from : lo;
+        runs[count][1] = hi > base + until ? base + until : hi;
+        count++;
       }
       fclose(f);
-      return rc;
+      int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+      int rc = 0;
+      for (size_t i = 0; i < count && rc == 0; i++)
+        rc = mm__guard_refill_private(m, runs[i][0], runs[i][1], flags, prot, pagemap, err);
+      if (pagemap >= 0) close(pagemap);
+      if (rc < 0 || !more) return rc;
+      // More runs than fit: the ones refilled are file mappings now; the
+      // next pass finds the rest (written pages kept are found again and
+      // kept again, so the pass count is bounded by the runs left).
+      from = runs[count - 1][1] - base;
     }
   }
 #endif
-  void *p = mmap((uint8_t *)m->os_base + from, until - from, prot, flags | MAP_FIXED, m->fd,
-                 (off_t)(file_start + from));
-  if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
-  return 0;
+  return mm__guard_map_file(m, base + from, base + until, flags, prot, err);
 }
 
 int

@@ -163,6 +163,26 @@ posixDescribe('fault guard under concurrency', function () {
     assert.strictEqual(out.file, 'bb')
   })
 
+  it('keeps copy-on-write writes made through a view taken before the truncation', function () {
+    const out = probe(`
+      const m = mmap.open(file, { access: mmap.ACCESS_COPY })
+      const v = m.subarray()
+      fs.truncateSync(file, 0)
+      out.lost = v[PAGE]
+      fs.writeFileSync(file, Buffer.alloc(3 * PAGE, 'b'))
+      v[2 * PAGE] = 'X'.charCodeAt(0)
+      out.get = m.get(PAGE)
+      out.kept = m.get(2 * PAGE)
+      out.view = String.fromCharCode(v[PAGE], v[2 * PAGE], v[2 * PAGE + 1])
+      out.file = fs.readFileSync(file, 'latin1').slice(2 * PAGE, 2 * PAGE + 2)
+    `)
+    assert.strictEqual(out.lost, 0)
+    assert.strictEqual(out.get, 'b'.charCodeAt(0), 'a page only read shows the file again')
+    assert.strictEqual(out.kept, 'X'.charCodeAt(0), 'a page this process wrote stays its own')
+    assert.strictEqual(out.view.slice(0, 2), 'bX')
+    assert.strictEqual(out.file, 'bb')
+  })
+
   it('shows the file\'s bytes to new views once a truncated file grows back, before any other call', function () {
     const out = probe(`
       const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
