@@ -26,7 +26,8 @@
 // What the handler reads, in what order (mm__guard_find):
 //   1. s1 = seq (acquire). Odd: a writer is inside; spin (the writer holds no
 //      memory the faulting thread needs, so it finishes).
-//   2. start, end, map (relaxed atomic loads), then an acquire fence.
+//   2. start, end, map (acquire atomic loads: the next read of seq cannot
+//      be reordered before them).
 //   3. s2 = seq (relaxed). s1 != s2: the record changed under us; read again.
 //      Now (start, end, map) is one consistent snapshot: no old map paired with
 //      a new range.
@@ -199,10 +200,10 @@ mm__guard_find(uintptr_t addr, uintptr_t *out_start, uintptr_t *out_end, mm_map_
           if (spins > 64) sched_yield();
           continue;
         }
-        uintptr_t start = __atomic_load_n(&r->start, __ATOMIC_RELAXED);
-        uintptr_t end = __atomic_load_n(&r->end, __ATOMIC_RELAXED);
-        mm_map_t *m = __atomic_load_n(&r->map, __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        // Acquire loads: the seq read below cannot move before any of them.
+        uintptr_t start = __atomic_load_n(&r->start, __ATOMIC_ACQUIRE);
+        uintptr_t end = __atomic_load_n(&r->end, __ATOMIC_ACQUIRE);
+        mm_map_t *m = __atomic_load_n(&r->map, __ATOMIC_ACQUIRE);
         if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s1) continue;
         if (m == NULL || addr < start || addr >= end) break;
         __atomic_add_fetch(&r->users, 1, __ATOMIC_SEQ_CST);
