@@ -226,20 +226,28 @@ mm_map_enter(mm_map_t *m, size_t start, size_t length, mm_call_t *call, mm_error
   call->length = length;
   call->active = 0;
   if (m->anonymous) return 0;
+  // The bracket opens before the map's fault state is read: a page of the
+  // range replaced from now on fails the call, one replaced before is seen
+  // by the check below (see the guard's "Per-call attribution").
+  mm__guard_begin(m->data + start, length);
+  call->active = 1;
   if (mm__guard_faults(m) != 0) {
     size_t backed;
     int rc = mm_map_backed(m, &backed, err);
-    if (rc < 0) return rc;
-    if (!mm_range_ok(start, length, backed)) return mm__fail(err, "mmap", MM_ETRUNCATED);
+    if (rc == 0 && !mm_range_ok(start, length, backed)) rc = mm__fail(err, "mmap", MM_ETRUNCATED);
+    if (rc < 0) {
+      mm__guard_end();
+      call->active = 0;
+      return rc;
+    }
   }
-  mm__guard_begin(m->data + start, length);
-  call->active = 1;
   return 0;
 }
 
 int
 mm_map_check(mm_map_t *m, const mm_call_t *call, mm_error_t *err) {
   if (!call->active || mm__guard_here() == 0) return 0;
+  if (mm__guard_here_truncated()) return mm__fail(err, "mmap", MM_ETRUNCATED);
   size_t backed;
   int rc = mm_map_backed(m, &backed, err);
   if (rc < 0) return rc;
@@ -250,7 +258,7 @@ mm_map_check(mm_map_t *m, const mm_call_t *call, mm_error_t *err) {
 int
 mm_map_leave(mm_map_t *m, mm_call_t *call, mm_error_t *err) {
   if (!call->active) return 0;
-  // Read the count before the bracket ends (a fault after it is not the call's).
+  // Read the count before the bracket ends (a run made after it is not the call's).
   int rc = mm__guard_here() == 0 ? 0 : mm_map_check(m, call, err);
   mm__guard_end();
   call->active = 0;

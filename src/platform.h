@@ -53,13 +53,16 @@ void mm__guard_update(mm_map_t *m);
 // Installs the guard again when someone else replaced it (a SIGBUS listener
 // added or removed through libuv); a no-op before the first map, and on Windows.
 void mm__guard_reinstall(void);
-// The calling thread's call bracket (see mm_call_t): faults the guard absorbs
-// on this thread inside [lo, lo + length) between begin and end are counted
-// for the call alone. Calls do not nest; a begin without an end is harmless
-// (the next begin starts over).
+// The calling thread's call bracket (see mm_call_t): pages inside
+// [lo, lo + length) that the guard replaces between begin and end (on POSIX
+// by a fault on any thread; on Windows on this thread) are counted for the
+// call alone. Calls do not nest; a begin without an end is harmless (the
+// next begin starts over).
 void mm__guard_begin(const void *lo, size_t length);
-// Faults counted for the current call so far.
+// Faults counted for the current call so far, and whether one of them was a
+// page past the file's end (0 where the platform cannot tell).
 uint32_t mm__guard_here(void);
+int mm__guard_here_truncated(void);
 void mm__guard_end(void);
 // Faults absorbed in m so far.
 uint32_t mm__guard_faults(const mm_map_t *m);

@@ -46,7 +46,7 @@
 // sees users > 0 and waits; so no handler can mmap into a range after the
 // range has been handed back to the OS, or write into a freed map.
 //
-// Async-signal safety. The handler calls only mmap(), mincore(), sigaction(),
+// Async-signal safety. The handler calls only mmap(), mincore(), fstat(), sigaction(),
 // pthread_sigmask(), raise() and sched_yield() (system calls, no locks, no
 // allocation), uses lock-free atomics, reads its thread's call slot through
 // initial-exec TLS (no allocation on access), and saves and restores errno.
@@ -75,11 +75,21 @@
 // resident there). A fault the file system reports (BUS_OBJERR: a full disk,
 // an I/O error) replaces that page only.
 //
-// Per-call attribution. Each thread has one call slot (TLS): the address range
-// of the module call it is running, and the faults absorbed inside that range
-// while the call runs. mm__guard_begin/mm__guard_end bracket a call; only the
-// thread itself writes its slot (from the call or from its own handler), so
-// compiler signal fences are enough.
+// Per-call attribution. Each thread that makes calls owns one call slot
+// (found through initial-exec TLS, so the lookup never allocates): the
+// address range of the call it is running. mm__guard_begin publishes the
+// range; the handler, after making a zero run and updating the map's
+// lost_from and faults, credits every slot whose range meets the run (on any
+// thread: a pool thread's fault can replace the very bytes the main thread's
+// call is reading). A call fails for those runs only, never for faults
+// elsewhere in the map. Ordering: begin stores the range (seq_cst) before the
+// core reads the map's faults and lost_from (seq_cst); the handler updates
+// those (seq_cst) before it reads the slots (seq_cst). So either the handler
+// sees the call's range and credits it, or the call's check sees the run.
+// Each slot carries a generation next to its counts, in one word the handler
+// updates by compare-and-swap, so a credit never lands in the thread's next
+// call (see mm__guard_credit).
+
 #include "posix-guard.h"
 #include "platform.h"
 
@@ -91,6 +101,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -121,36 +132,140 @@ static struct sigaction mm__guard_previous[2];
 static struct sigaction *mm__guard_prev = NULL;
 static int mm__guard_installed = 0;
 
-// The calling thread's call slot (see "Per-call attribution").
+// Call slots (see "Per-call attribution"): one per thread that ever made a
+// call, claimed under the lock on its first call and given back when the
+// thread exits; in blocks linked once and never freed, like the records.
+#define MM_SLOT_BLOCK 64
+
 typedef struct mm_guard_slot_s {
-  uintptr_t lo, hi; // the call's range; lo == hi: no call
-  uint32_t faults;  // faults absorbed in [lo, hi) since mm__guard_begin
+  uintptr_t lo, hi; // the running call's range; lo >= hi: no call
+  // The call's generation (high 32 bits, one more at each begin), whether a
+  // run it was credited with was past the file's end (bit 31), and how many
+  // runs it was credited with (bits 0-30). One word, so a credit lands with
+  // a compare-and-swap in the call whose range the handler read, never in
+  // the next call of the same thread.
+  uint64_t state;
+  int used; // claimed by a thread (under mm__guard_lock)
 } mm_guard_slot_t;
 
+#define MM_SLOT_TRUNCATED ((uint64_t)1 << 31)
+#define MM_SLOT_COUNT ((uint64_t)MM_SLOT_TRUNCATED - 1)
+
+typedef struct mm_guard_slots_s {
+  mm_guard_slot_t slots[MM_SLOT_BLOCK];
+  struct mm_guard_slots_s *next;
+} mm_guard_slots_t;
+
+static mm_guard_slots_t mm__slots_first;
+static pthread_key_t mm__slot_key;
+static pthread_once_t mm__slot_once = PTHREAD_ONCE_INIT;
+
+// The calling thread's slot; initial-exec TLS, so reading it never allocates.
 #if defined(__GNUC__) && !defined(__APPLE__)
-static __thread mm_guard_slot_t mm__slot __attribute__((tls_model("initial-exec")));
+static __thread mm_guard_slot_t *mm__my_slot __attribute__((tls_model("initial-exec")));
 #else
-static __thread mm_guard_slot_t mm__slot;
+static __thread mm_guard_slot_t *mm__my_slot;
 #endif
+
+static void
+mm__slot_release(void *p) {
+  mm_guard_slot_t *slot = p;
+  __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
+  pthread_mutex_lock(&mm__guard_lock);
+  slot->used = 0;
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+static void
+mm__slot_key_make(void) {
+  (void)pthread_key_create(&mm__slot_key, mm__slot_release);
+}
+
+// The calling thread's slot, claimed on first use; NULL when no memory.
+static mm_guard_slot_t *
+mm__slot_mine(void) {
+  if (mm__my_slot != NULL) return mm__my_slot;
+  pthread_once(&mm__slot_once, mm__slot_key_make);
+  mm_guard_slot_t *found = NULL;
+  pthread_mutex_lock(&mm__guard_lock);
+  for (mm_guard_slots_t *b = &mm__slots_first; found == NULL; b = b->next) {
+    for (size_t i = 0; i < MM_SLOT_BLOCK && found == NULL; i++)
+      if (!b->slots[i].used) found = &b->slots[i];
+    if (found == NULL && b->next == NULL) {
+      mm_guard_slots_t *next = calloc(1, sizeof(*next));
+      if (next == NULL) break;
+      __atomic_store_n(&b->next, next, __ATOMIC_RELEASE);
+    }
+  }
+  if (found != NULL) found->used = 1;
+  pthread_mutex_unlock(&mm__guard_lock);
+  if (found != NULL) {
+    mm__my_slot = found;
+    (void)pthread_setspecific(mm__slot_key, found);
+  }
+  return found;
+}
 
 void
 mm__guard_begin(const void *lo, size_t length) {
-  mm__slot.faults = 0;
-  mm__slot.lo = (uintptr_t)lo;
-  mm__slot.hi = (uintptr_t)lo + length;
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  mm_guard_slot_t *slot = mm__slot_mine();
+  if (slot == NULL) return;
+  // A new generation with no credits, then the range, hi last: until hi is
+  // stored the range reads as empty (end left lo == hi == 0).
+  uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_RELAXED);
+  __atomic_store_n(&slot->state, ((state >> 32) + 1) << 32, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->lo, (uintptr_t)lo, __ATOMIC_SEQ_CST);
+  // Published before the core reads the map's fault state (seq_cst): a zero
+  // run made after this store credits the call, one made before it is seen
+  // by the core's check (see "Per-call attribution").
+  __atomic_store_n(&slot->hi, (uintptr_t)lo + length, __ATOMIC_SEQ_CST);
 }
 
 uint32_t
 mm__guard_here(void) {
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  return mm__slot.faults;
+  mm_guard_slot_t *slot = mm__my_slot;
+  return slot == NULL ? 0
+                      : (uint32_t)(__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) & MM_SLOT_COUNT);
+}
+
+int
+mm__guard_here_truncated(void) {
+  mm_guard_slot_t *slot = mm__my_slot;
+  return slot != NULL && (__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) & MM_SLOT_TRUNCATED) != 0;
 }
 
 void
 mm__guard_end(void) {
-  __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  mm__slot.lo = mm__slot.hi = 0;
+  mm_guard_slot_t *slot = mm__my_slot;
+  if (slot == NULL) return;
+  __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
+}
+
+// Credits every running call whose range meets [a, z), the run just made.
+// The generation is read before the range and checked by the CAS after it:
+// a call that began in between (new generation) is read again.
+static void
+mm__guard_credit(uintptr_t a, uintptr_t z, int truncated) {
+  for (mm_guard_slots_t *b = &mm__slots_first; b != NULL;
+       b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
+    for (size_t i = 0; i < MM_SLOT_BLOCK; i++) {
+      mm_guard_slot_t *slot = &b->slots[i];
+      uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_SEQ_CST);
+      for (;;) {
+        uintptr_t lo = __atomic_load_n(&slot->lo, __ATOMIC_SEQ_CST);
+        uintptr_t hi = __atomic_load_n(&slot->hi, __ATOMIC_SEQ_CST);
+        if (lo >= hi || hi <= a || lo >= z) break;
+        uint64_t next = state | (truncated ? MM_SLOT_TRUNCATED : 0);
+        if ((next & MM_SLOT_COUNT) < MM_SLOT_COUNT) next++;
+        if (__atomic_compare_exchange_n(&slot->state, &state, next, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+          break;
+        // state now holds the new value: a new call, or another credit.
+      }
+    }
+  }
 }
 
 // Hands a fault that is not ours to whoever had SIGBUS before.
@@ -263,19 +378,25 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
       if (run_end <= lost) run_end = lost + page;
       void *p = mmap((void *)lost, run_end - lost, prot | PROT_READ | PROT_WRITE,
                      MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p == MAP_FAILED && run_end - lost > page)
+      if (p == MAP_FAILED && run_end - lost > page) {
+        run_end = lost + page;
         p = mmap((void *)lost, page, prot | PROT_READ | PROT_WRITE,
                  MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      }
       if (p != MAP_FAILED) {
         size_t offset = lost - start;
         while (offset < seen && !__atomic_compare_exchange_n(&m->lost_from, &seen, offset, 1,
-                                                             __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+                                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
           ;
-        __atomic_add_fetch(&m->faults, 1, __ATOMIC_RELEASE);
-        if (addr >= mm__slot.lo && addr < mm__slot.hi) {
-          mm__slot.faults++;
-          __atomic_signal_fence(__ATOMIC_SEQ_CST);
-        }
+        __atomic_add_fetch(&m->faults, 1, __ATOMIC_SEQ_CST);
+        // Whether the page is past the file's end now (fstat is
+        // async-signal-safe; the descriptor stays open while the record is
+        // pinned): SIGBUS says the same for a page a full disk cannot back.
+        struct stat st;
+        int past_end =
+            m->fd == MM_NO_FD || (fstat(m->fd, &st) == 0 &&
+                                  (uint64_t)st.st_size <= m->offset - m->skew + (lost - start));
+        mm__guard_credit(lost, run_end, past_end);
       }
       __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
       if (p != MAP_FAILED) {
@@ -415,6 +536,7 @@ mm__guard_remove(mm_map_t *m) {
 // the map) and the touch runs again. The same covers file pages kept where
 // no tombstone could be made (see mm__retire).
 static mm_map_t mm__tomb_guard = {
+    .fd = MM_NO_FD,
     .anonymous = 1,
     .access = MM_ACCESS_WRITE,
     .flags = MAP_PRIVATE,
