@@ -9,7 +9,7 @@
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='win'", {
-          "sources": ["src/win32.c", "src/win32-shm.c"],
+          "sources": ["src/win32.c", "src/win32-shm.c", "src/win32-guard.c"],
           "defines": ["WIN32_LEAN_AND_MEAN", "_CRT_SECURE_NO_WARNINGS"],
           "msvs_settings": {
             "VCCLCompilerTool": {
