@@ -35,9 +35,12 @@
 //      and read seq again (seq_cst). Still s1: the record cannot be cleared
 //      and its memory cannot be unmapped until users drops back (see Removal);
 //      otherwise unpin and start over.
-//   5. Work on the map (mmap a zero run, update map->lost_from with a CAS that
-//      only lowers it, map->faults += 1, credit the thread's call), unpin
-//      (users -= 1, release).
+//   5. Work on the map, reading only fields that do not change while it is
+//      mapped (fd, offset, skew, flags, prot): mmap a zero run, lower
+//      map->lost_from with a CAS (never raise it), map->faults += 1, fstat
+//      the file to tell a page past its end from one a full disk could not
+//      back, and credit the running calls the run meets; unpin (users -= 1,
+//      release).
 //
 // Removal. A writer clears a record (seq odd, fields zeroed, seq even, all
 // seq_cst) and then waits until users is 0 before anything is unmapped or the
@@ -46,10 +49,11 @@
 // sees users > 0 and waits; so no handler can mmap into a range after the
 // range has been handed back to the OS, or write into a freed map.
 //
-// Async-signal safety. The handler calls only mmap(), mincore(), fstat(), sigaction(),
-// pthread_sigmask(), raise() and sched_yield() (system calls, no locks, no
-// allocation), uses lock-free atomics, reads its thread's call slot through
-// initial-exec TLS (no allocation on access), and saves and restores errno.
+// Async-signal safety. The handler calls only mmap(), mincore(), fstat(),
+// fstatfs(), sigaction(), pthread_sigmask(), raise(), _exit() and
+// sched_yield() (system calls: no locks, no allocation), uses lock-free
+// atomics on records and slots that are never freed, and saves and restores
+// errno. Nothing it reads is ever behind a lock it could be interrupting.
 //
 // Lifecycle of a range:
 //   map      mm__guard_add records the OS mapping once it is made.
@@ -88,7 +92,26 @@
 // sees the call's range and credits it, or the call's check sees the run.
 // Each slot carries a generation next to its counts, in one word the handler
 // updates by compare-and-swap, so a credit never lands in the thread's next
-// call (see mm__guard_credit).
+// call (see mm__guard_credit). Slots are claimed under the lock on a thread's
+// first call and given back by a pthread key destructor when it exits.
+//
+// Recovery (mm__guard_check, on the calling thread, never in the handler).
+// When the file covers lost pages again, the file is mapped back over the
+// zero runs there: for a shared map all of [lost_from, end of file); for a
+// private map only the guard's anonymous runs (from /proc/self/maps) and in
+// them only pages this process did not write (/proc/self/pagemap), so
+// copy-on-write changes survive. lost_from is raised by a CAS from the value
+// read, and lowered again if a fault came in meanwhile.
+//
+// Others' handlers. A process.on('SIGBUS') listener makes libuv install its
+// handler over ours (and restore SIG_DFL when the last one goes); the JS
+// layer calls mm__guard_reinstall after each such change, which puts ours
+// back and keeps what was there as the handler to chain to. The previous
+// disposition lives in two slots, published by pointer, so a handler on
+// another thread always reads a whole one.
+//
+// Huge pages. On hugetlbfs no 4 KiB page can be mapped inside a huge page:
+// runs there are whole huge pages (mm__guard_page).
 
 #include "posix-guard.h"
 #include "platform.h"
@@ -102,6 +125,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -352,6 +378,22 @@ mm__guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
   return limit;
 }
 
+// The page size of m's mapping. A file on hugetlbfs is mapped in huge pages,
+// and no 4 KiB page can be mapped inside one (the mmap() fails and the fault
+// would go on to kill the process): runs there are whole huge pages. fstatfs
+// is a plain system call (no lock, no allocation), like fstat.
+static size_t
+mm__guard_page(const mm_map_t *m) {
+#ifdef __linux__
+  struct statfs sf;
+  if (m->fd != MM_NO_FD && fstatfs(m->fd, &sf) == 0 && (unsigned long)sf.f_type == 0x958458f6UL &&
+      sf.f_bsize > 0)
+    return (size_t)sf.f_bsize; // HUGETLBFS_MAGIC
+#endif
+  (void)m;
+  return mm__page();
+}
+
 static void
 mm__guard_handler(int sig, siginfo_t *info, void *context) {
   int saved_errno = errno;
@@ -364,7 +406,7 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
     mm_map_t *m = NULL;
     mm_guard_record_t *r = mm__guard_find(addr, &start, &end, &m);
     if (r != NULL) {
-      size_t page = mm__page();
+      size_t page = mm__guard_page(m);
       uintptr_t limit = end + (page - end % page) % page;
       uintptr_t lost = addr - addr % page;
       size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
