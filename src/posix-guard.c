@@ -68,6 +68,12 @@
 //   unmap    a tombstone's record is dropped (waiting for handlers) before the
 //            tombstone is unmapped.
 //
+// A fault on a page the file covers when the handler looks (fstat) runs
+// again, up to three times in a row: the file grew back since the touch
+// faulted, and the touch now reads the file. A page that keeps faulting (a
+// full disk) is replaced by a zero page alone, and the calls it meets fail
+// with the disk's reason (ENOSPC, EIO) rather than ERR_MMAP_TRUNCATED.
+//
 // Zero runs (O(1) mappings per map). A page past the end of the file means
 // every later page is past it too. For a shared map, a fault at page p
 // replaces [p, lost_from) (everything up to the run replaced before) in one
@@ -378,6 +384,16 @@ mm__guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
   return limit;
 }
 
+// The last page this thread's handler let run again because the file
+// covered it (see mm__guard_handler), and how many times in a row.
+#if defined(__GNUC__) && !defined(__APPLE__)
+static __thread uintptr_t mm__retry_addr __attribute__((tls_model("initial-exec")));
+static __thread unsigned mm__retry_count __attribute__((tls_model("initial-exec")));
+#else
+static __thread uintptr_t mm__retry_addr;
+static __thread unsigned mm__retry_count;
+#endif
+
 // The page size of m's mapping. A file on hugetlbfs is mapped in huge pages,
 // and no 4 KiB page can be mapped inside one (the mmap() fails and the fault
 // would go on to kill the process): runs there are whole huge pages. fstatfs
@@ -412,10 +428,32 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
       size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
       // The run ends where the pages replaced before begin.
       if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
+      // Whether the page is past the file's end (fstat; the descriptor stays
+      // open while the record is pinned). SIGBUS says BUS_ADRERR for a page
+      // a full disk cannot back too.
+      struct stat st;
+      int past_end =
+          m->fd == MM_NO_FD ||
+          (fstat(m->fd, &st) == 0 && (uint64_t)st.st_size <= m->offset - m->skew + (lost - start));
+      if (!past_end) {
+        // The file covers the page now: it may have grown back since the
+        // touch faulted. Let the touch run again, a few times at most (a page
+        // a full disk cannot back faults each time, and is then replaced).
+        if (mm__retry_addr == lost && mm__retry_count >= 3) {
+          mm__retry_count = 0;
+        } else {
+          if (mm__retry_addr != lost) mm__retry_count = 0;
+          mm__retry_addr = lost;
+          mm__retry_count++;
+          __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+          errno = saved_errno;
+          return;
+        }
+      }
       int flags, prot;
       mm__os_mode(m, &flags, &prot);
       uintptr_t run_end = lost + page;
-      if (info->si_code == BUS_ADRERR)
+      if (info->si_code == BUS_ADRERR && past_end)
         run_end = (flags & MAP_SHARED) ? limit : mm__guard_private_run(lost, limit, page);
       if (run_end <= lost) run_end = lost + page;
       void *p = mmap((void *)lost, run_end - lost, prot | PROT_READ | PROT_WRITE,
@@ -431,13 +469,6 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
                                                              __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
           ;
         __atomic_add_fetch(&m->faults, 1, __ATOMIC_SEQ_CST);
-        // Whether the page is past the file's end now (fstat is
-        // async-signal-safe; the descriptor stays open while the record is
-        // pinned): SIGBUS says the same for a page a full disk cannot back.
-        struct stat st;
-        int past_end =
-            m->fd == MM_NO_FD || (fstat(m->fd, &st) == 0 &&
-                                  (uint64_t)st.st_size <= m->offset - m->skew + (lost - start));
         mm__guard_credit(lost, run_end, past_end);
       }
       __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
