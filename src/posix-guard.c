@@ -36,11 +36,11 @@
 //      and its memory cannot be unmapped until users drops back (see Removal);
 //      otherwise unpin and start over.
 //   5. Work on the map, reading only fields that do not change while it is
-//      mapped (fd, offset, skew, flags, prot): mmap a zero run, lower
-//      map->lost_from with a CAS (never raise it), map->faults += 1, fstat
-//      the file to tell a page past its end from one a full disk could not
-//      back, and credit the running calls the run meets; unpin (users -= 1,
-//      release).
+//      mapped (fd, offset, skew, flags, prot): fstat the file to tell a page
+//      past its end from one it covers again, mmap a zero run, then (seq_cst,
+//      in this order: see mm__guard_check) map->faults += 1, lower
+//      map->lost_from with a CAS from a fresh read (never raise it), and
+//      credit the running calls the run meets; unpin (users -= 1, release).
 //
 // Removal. A writer clears a record (seq odd, fields zeroed, seq even, all
 // seq_cst) and then waits until users is 0 before anything is unmapped or the
@@ -425,9 +425,6 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
       size_t page = mm__guard_page(m);
       uintptr_t limit = end + (page - end % page) % page;
       uintptr_t lost = addr - addr % page;
-      size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
-      // The run ends where the pages replaced before begin.
-      if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
       // Whether the page is past the file's end (fstat; the descriptor stays
       // open while the record is pinned). SIGBUS says BUS_ADRERR for a page
       // a full disk cannot back too.
@@ -450,6 +447,9 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
           return;
         }
       }
+      size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+      // The run ends where the pages replaced before begin.
+      if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
       int flags, prot;
       mm__os_mode(m, &flags, &prot);
       uintptr_t run_end = lost + page;
@@ -464,11 +464,16 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
                  MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       }
       if (p != MAP_FAILED) {
-        size_t offset = lost - start;
-        while (offset < seen && !__atomic_compare_exchange_n(&m->lost_from, &seen, offset, 1,
-                                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-          ;
+        // Counted after the run is made and before lost_from is lowered: a
+        // check raising lost_from meanwhile (see mm__guard_check) either sees
+        // the count change and lowers it again, or raised it before the fresh
+        // read below, and the CAS lowers it.
         __atomic_add_fetch(&m->faults, 1, __ATOMIC_SEQ_CST);
+        size_t offset = lost - start;
+        size_t cur = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+        while (offset < cur && !__atomic_compare_exchange_n(&m->lost_from, &cur, offset, 1,
+                                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+          ;
         mm__guard_credit(lost, run_end, past_end);
       }
       __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
@@ -646,7 +651,8 @@ mm__guard_tombstone_gone(void *base) {
 
 uint32_t
 mm__guard_faults(const mm_map_t *m) {
-  return __atomic_load_n(&m->faults, __ATOMIC_ACQUIRE);
+  // seq_cst: read after the call's bracket is published (see "Per-call attribution").
+  return __atomic_load_n(&m->faults, __ATOMIC_SEQ_CST);
 }
 
 int
@@ -771,7 +777,10 @@ mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
 int
 mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
   size_t page = mm__page();
-  size_t lost = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
+  // The count first: a run made after this read (possibly over pages refilled
+  // below) changes it before the run lowers lost_from (see the handler).
+  uint32_t before = __atomic_load_n(&m->faults, __ATOMIC_SEQ_CST);
+  size_t lost = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
   if (m->fd == MM_NO_FD) {
     // Without a descriptor (trackfd false) the file cannot be asked; what the
     // guard replaced stays lost.
@@ -785,7 +794,6 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     // The file has grown back over pages the guard replaced: map the file's
     // pages there again, up to the page holding the file's end.
     size_t until = (covered + page - 1) / page * page;
-    uint32_t before = __atomic_load_n(&m->faults, __ATOMIC_ACQUIRE);
     rc = mm__guard_refill(m, lost, until, err);
     if (rc < 0) return rc;
     // lost_from only rises from the value read above, and only when no fault
@@ -793,9 +801,9 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     // (or replaced a page inside [lost, until) again), and that must stand.
     size_t next = until < m->os_length ? until : SIZE_MAX;
     size_t expected = lost;
-    (void)__atomic_compare_exchange_n(&m->lost_from, &expected, next, 0, __ATOMIC_ACQ_REL,
-                                      __ATOMIC_ACQUIRE);
-    if (__atomic_load_n(&m->faults, __ATOMIC_ACQUIRE) != before) {
+    (void)__atomic_compare_exchange_n(&m->lost_from, &expected, next, 0, __ATOMIC_SEQ_CST,
+                                      __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&m->faults, __ATOMIC_SEQ_CST) != before) {
       size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
       while (lost < seen && !__atomic_compare_exchange_n(&m->lost_from, &seen, lost, 1,
                                                          __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
