@@ -231,7 +231,11 @@ mm_map_enter(mm_map_t *m, size_t start, size_t length, mm_call_t *call, mm_error
   // by the check below (see the guard's "Per-call attribution").
   mm__guard_begin(m->data + start, length);
   call->active = 1;
-  if (mm__guard_faults(m) != 0) {
+  // The guard's counts before the check: a zero run started from here on
+  // (or still being made) is seen by mm_map_leave.
+  call->runs = mm__guard_runs(m);
+  call->faults = mm__guard_faults(m);
+  if (call->faults != 0 || call->runs != 0) {
     size_t backed;
     int rc = mm_map_backed(m, &backed, err);
     if (rc == 0 && !mm_range_ok(start, length, backed)) rc = mm__fail(err, "mmap", MM_ETRUNCATED);
@@ -260,6 +264,19 @@ mm_map_leave(mm_map_t *m, mm_call_t *call, mm_error_t *err) {
   if (!call->active) return 0;
   // Read the count before the bracket ends (a run made after it is not the call's).
   int rc = mm__guard_here() == 0 ? 0 : mm_map_check(m, call, err);
+  // A zero run started or finished in this map while the call ran (one the
+  // credit above may have missed: made after the call's slot was scanned)
+  // reaches the call only if its range reaches the lowest replaced page,
+  // which the guard lowers before it makes the run.
+  if (rc == 0) {
+    uint32_t runs = mm__guard_runs(m), faults = mm__guard_faults(m);
+    if (runs != call->runs || faults != call->faults || runs != faults) {
+      size_t lost = mm__guard_lost(m);
+      size_t end = m->skew + call->start + call->length;
+      if (call->length > 0 && lost != SIZE_MAX && end > lost)
+        rc = mm__fail(err, "mmap", MM_ETRUNCATED);
+    }
+  }
   mm__guard_end();
   call->active = 0;
   return rc;

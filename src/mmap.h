@@ -76,6 +76,7 @@ typedef struct mm_map_s {
   void *guard;               // the guard's record of this map, NULL when not guarded
   volatile uint32_t faults;  // faults the guard has absorbed in this map
   volatile size_t lost_from; // lowest OS-mapping offset the guard replaced; SIZE_MAX: none
+  volatile uint32_t runs;    // zero runs the guard started in this map (faults: finished)
 } mm_map_t;
 
 // A named platform constant (MAP_*, PROT_*, MADV_*) that JavaScript sees.
@@ -110,8 +111,9 @@ int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);
 // A call's bracket: what one operation on a map's bytes touches. It lives on
 // the caller's stack and is used on one thread only.
 typedef struct mm_call_s {
-  size_t start, length; // the part of the map the call touches
-  int active;           // between a successful mm_map_enter and mm_map_leave
+  size_t start, length;  // the part of the map the call touches
+  int active;            // between a successful mm_map_enter and mm_map_leave
+  uint32_t runs, faults; // the guard's counts when the call began
 } mm_call_t;
 
 // Every operation on a map's bytes runs between these two calls, on any

@@ -62,6 +62,10 @@ void mm__guard_begin(const void *lo, size_t length);
 // Faults counted for the current call so far, and whether one of them was a
 // page past the file's end (0 where the platform cannot tell).
 uint32_t mm__guard_here(void);
+// Zero runs started in m so far (0 where the platform does not count them).
+uint32_t mm__guard_runs(const mm_map_t *m);
+// The lowest OS-mapping offset the guard replaced (SIZE_MAX: none), read atomically.
+size_t mm__guard_lost(const mm_map_t *m);
 int mm__guard_here_truncated(void);
 void mm__guard_end(void);
 // Faults absorbed in m so far.

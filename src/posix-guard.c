@@ -447,7 +447,16 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
           return;
         }
       }
+      // Counted as started, and lost_from lowered, before the run is made:
+      // a call that began before this count and reads the run's zero pages
+      // finds the count changed when it ends, and lost_from inside its range
+      // (see mm_map_leave).
+      __atomic_add_fetch(&m->runs, 1, __ATOMIC_SEQ_CST);
       size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+      while (lost - start < seen &&
+             !__atomic_compare_exchange_n(&m->lost_from, &seen, lost - start, 1, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST))
+        ;
       // The run ends where the pages replaced before begin.
       if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
       int flags, prot;
@@ -647,6 +656,16 @@ mm__guard_tombstone_gone(void *base) {
   }
   pthread_mutex_unlock(&mm__guard_lock);
   if (found != NULL) mm__guard_quiesce(found);
+}
+
+size_t
+mm__guard_lost(const mm_map_t *m) {
+  return __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+}
+
+uint32_t
+mm__guard_runs(const mm_map_t *m) {
+  return __atomic_load_n(&m->runs, __ATOMIC_SEQ_CST);
 }
 
 uint32_t
