@@ -9,7 +9,7 @@
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='win'", {
-          "sources": ["src/win32.c", "src/win32-shm.c"],
+          "sources": ["src/win32.c", "src/win32-shm.c", "src/win32-guard.c"],
           "defines": ["WIN32_LEAN_AND_MEAN", "_CRT_SECURE_NO_WARNINGS"],
           "msvs_settings": {
             "VCCLCompilerTool": {
@@ -19,7 +19,7 @@
             }
           }
         }, {
-          "sources": ["src/posix.c", "src/posix-shm.c"],
+          "sources": ["src/posix.c", "src/posix-shm.c", "src/posix-guard.c"],
           "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
           "xcode_settings": {
             "OTHER_CFLAGS": ["-std=gnu11", "-fvisibility=hidden"],

@@ -75,6 +75,26 @@ function newSlab () {
 }
 newSlab()
 const NEWLINE = Buffer.from('\n')
+// A process.on('SIGBUS') listener makes libuv install its own SIGBUS handler
+// (taking the fault guard's place), and removing the last one makes libuv
+// restore the default action: either way a truncated map would then kill the
+// process, or spin on the faulting access. Node's own 'newListener' and
+// 'removeListener' listeners (which start and stop libuv's handler) were
+// registered before ours, so when ours runs libuv has acted: the guard goes
+// back in front, and chains to libuv's handler for every SIGBUS that is not a
+// fault in this module's maps (kill(), other memory), so the user's listener
+// still hears those.
+function keepGuardOnSignalListeners () {
+  const reinstall = (event) => {
+    if (event !== 'SIGBUS') return
+    binding.guardReinstall()
+    // Should another listener of these events run after ours, check again.
+    queueMicrotask(() => binding.guardReinstall())
+  }
+  process.on('newListener', reinstall)
+  process.on('removeListener', reinstall)
+}
+keepGuardOnSignalListeners()
 
 // A view of [start, start + length) of the map, remembered as mapped memory.
 function mappedView (handle, start, length) {
@@ -299,6 +319,8 @@ class Mmap {
   get buffer () {
     checkThis(this)
     const handle = this.#live()
+    // Pages lost to a truncation that the file covers again show its bytes.
+    binding.settle(handle)
     if (this.#buffer === null) {
       if (this.#length === 0) {
         this.#buffer = new ArrayBuffer(0)
@@ -328,6 +350,7 @@ class Mmap {
         `allows (${MAX_VIEW} bytes)`)
     }
     if (size === 0) return Buffer.alloc(0)
+    binding.settle(handle)
     return Buffer.from(mappedView(handle, start, size))
   }
 
@@ -736,7 +759,15 @@ class Mmap {
     if (newSize < 0 || newSize > Number.MAX_SAFE_INTEGER - this.#offset) {
       throw errors.outOfRange('newSize', `>= 0 and <= ${Number.MAX_SAFE_INTEGER} - offset`, newSize)
     }
-    binding.resize(handle, newSize)
+    try {
+      binding.resize(handle, newSize)
+    } catch (err) {
+      // A failed resize that had to move the map to restore it detached the
+      // old views: the next access makes a new one. Otherwise the cached
+      // buffer is as good as before.
+      if (this.#buffer !== null && this.#buffer.byteLength !== this.#length) this.#buffer = null
+      throw err
+    }
     this.#state.generation++
     // The old ArrayBuffer has the old length (and was detached if the
     // memory moved or shrank): the next access makes a new one.

@@ -26,20 +26,17 @@ static size_t mm_async_chunk = 1024 * 1024;
 // reason), and the answer computed meanwhile is thrown away.
 
 typedef struct mm_bracket_s {
-  size_t start, length;
-  uint32_t mark;
+  mm_call_t call;
 } mm_bracket_t;
 
 static int
 mm_async_enter(mm_map_t *m, size_t start, size_t length, mm_bracket_t *b, mm_error_t *err) {
-  b->start = start;
-  b->length = length;
-  return mm_map_enter(m, start, length, &b->mark, err);
+  return mm_map_enter(m, start, length, &b->call, err);
 }
 
 static int
-mm_async_leave(mm_map_t *m, const mm_bracket_t *b, mm_error_t *err) {
-  return mm_map_leave(m, b->mark, b->start, b->length, err);
+mm_async_leave(mm_map_t *m, mm_bracket_t *b, mm_error_t *err) {
+  return mm_map_leave(m, &b->call, err);
 }
 
 // Jobs -------------------------------------------------------------------------

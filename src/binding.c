@@ -262,42 +262,40 @@ mm_napi_handle(napi_env env, napi_value v) {
   return h;
 }
 
-// The part of a map an operation touches, and the fault count when it began.
-typedef struct mm_touch_s {
-  size_t start, length;
-  uint32_t mark;
-} mm_touch_t;
+// The part of a map an operation touches (the core's call bracket).
+typedef mm_call_t mm_touch_t;
 
 // Before touching [start, start + length) of the map: throws (false) when the
 // file behind it shrank and the range reaches the lost part.
 static bool
 mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
   mm_error_t err;
-  t->start = start;
-  t->length = length;
-  if (mm_map_enter(&h->map, start, length, &t->mark, &err) == 0) return true;
+  if (mm_map_enter(&h->map, start, length, t, &err) == 0) return true;
   mm_napi_throw(env, &err);
   return false;
 }
 
-// After touching it: throws (false) when a touch faulted meanwhile; whatever
-// the operation produced is then discarded.
+// After touching it: throws (false) when a touch of this call faulted;
+// whatever the operation produced is then discarded.
 static bool
-mm_napi_leave(napi_env env, mm_handle_t *h, const mm_touch_t *t) {
+mm_napi_leave(napi_env env, mm_handle_t *h, mm_touch_t *t) {
   mm_error_t err;
-  if (mm_map_leave(&h->map, t->mark, t->start, t->length, &err) == 0) return true;
+  if (mm_map_leave(&h->map, t, &err) == 0) return true;
   mm_napi_throw(env, &err);
   return false;
 }
 
 // Before writing [start, start + length) inside t's range: every page is
 // touched for writing first, so a page that cannot be backed fails the call
-// before any byte changes.
+// (and ends it) before any byte changes.
 static bool
-mm_napi_prepare_write(napi_env env, mm_handle_t *h, size_t start, size_t length,
-                      const mm_touch_t *t) {
+mm_napi_prepare_write(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
+  mm_error_t err;
   mm_map_probe_write(&h->map, start, length);
-  return mm_napi_leave(env, h, t);
+  if (mm_map_check(&h->map, t, &err) == 0) return true;
+  mm_map_leave(&h->map, t, &err);
+  mm_napi_throw(env, &err);
+  return false;
 }
 
 // Detaches every ArrayBuffer handed out so far (their byteLength becomes 0):
@@ -707,6 +705,30 @@ mm_napi_close(napi_env env, napi_callback_info info) {
   // A flushAsync in flight still reads the memory on a worker thread; its
   // completion unmaps instead.
   if (h->pending == 0) mm_handle_unmap(h);
+  return NULL;
+}
+
+// settle(handle): once the guard replaced lost pages of a file that has since
+// grown back, gives the file's pages back to them, so a view made or read now
+// shows the file's bytes. Nothing to do (and no system call) until a fault.
+static napi_value
+mm_napi_settle(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL) return NULL;
+  size_t backed;
+  mm_error_t ignored;
+  (void)mm_map_backed(&h->map, &backed, &ignored);
+  return NULL;
+}
+
+// guardReinstall(): puts the fault guard back in front of SIGBUS after a
+// process.on('SIGBUS') listener came or went (libuv replaces the handler).
+static napi_value
+mm_napi_guard_reinstall(napi_env env, napi_callback_info info) {
+  mm_guard_reinstall();
   return NULL;
 }
 
@@ -1538,6 +1560,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"map", NULL, mm_napi_map, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, mm_napi_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"view", NULL, mm_napi_view, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"settle", NULL, mm_napi_settle, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"guardReinstall", NULL, mm_napi_guard_reinstall, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fileSize", NULL, mm_napi_file_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"get", NULL, mm_napi_get, NULL, NULL, NULL, napi_enumerable, NULL},
       {"set", NULL, mm_napi_set, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -53,6 +53,11 @@ mm_big_free(void *p, size_t size) {
 }
 
 void
+mm_guard_reinstall(void) {
+  mm__guard_reinstall();
+}
+
+void
 mm_tombstone_free(mm_span_t span) {
   mm__tombstone_free(span.base, span.length);
 }
@@ -108,8 +113,13 @@ int
 mm_map_close(mm_map_t *m, mm_error_t *err) {
   int rc = 0;
   if (!m->mapped) return 0;
-  mm__guard_remove(m);
+  // While views may reach the memory, the map's record stays in force until
+  // the memory is a tombstone with a record of its own (see mm__unmap);
+  // otherwise nothing can touch it, and the record goes first.
+  int keep = mm__guard_keeps && m->retire;
+  if (!keep) mm__guard_remove(m);
   if (m->os_base != NULL) rc = mm__unmap(m, err);
+  mm__guard_remove(m);
   if (m->fd != MM_NO_FD) mm__close_fd(m->fd);
   m->fd = MM_NO_FD;
   m->os_base = NULL;
@@ -135,6 +145,27 @@ int
 mm_map_sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err) {
   if (!mm_range_ok(offset, length, m->length)) return mm__fail(err, "msync", MM_ERANGE);
   if (length == 0) return 0;
+  // A shared writable map whose range the file no longer covers cannot make
+  // those bytes durable: they live in zero pages the guard put there.
+  if (!m->anonymous && m->access != MM_ACCESS_READ && m->access != MM_ACCESS_COPY) {
+    size_t backed = m->length;
+    if (m->fd != MM_NO_FD) {
+      size_t covered;
+      int rc = mm_map_covered(m, &covered, err);
+      if (rc < 0) return rc;
+      backed = covered > m->skew ? covered - m->skew : 0;
+    } else if (mm__guard_faults(m) != 0) {
+      int rc = mm_map_backed(m, &backed, err);
+      if (rc < 0) return rc;
+    }
+    if (!mm_range_ok(offset, length, backed)) return mm__fail(err, "msync", MM_ETRUNCATED);
+    if (mm__guard_faults(m) != 0) {
+      // Pages the guard replaced that the file covers again get the file's
+      // pages back first (what was written to the zero pages is not the file's).
+      int rc = mm_map_backed(m, &backed, err);
+      if (rc < 0) return rc;
+    }
+  }
   return mm__sync(m, offset, length, flags, err);
 }
 
@@ -142,21 +173,23 @@ int
 mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   *moved = 0;
   if (length > SIZE_MAX - m->skew) return mm__fail(err, "mremap", MM_ERANGE);
-  // The guard forgets the old range while it changes. Pages it replaced stay
-  // replaced through a remap; the check below gives the file's bytes back to
-  // the ones a grown file covers again. A shrink in place keeps the guard on
-  // until the mapping is trimmed: a touch of the part being cut off (I/O in
-  // flight on a view) after the file is truncated then reads a zero page
-  // rather than raising SIGBUS.
-  if (!(mm__shrinks_in_place && length < m->length)) mm__guard_remove(m);
+  // While views may reach the memory (I/O in flight on the thread pool), the
+  // guard's record stays in force through the whole resize, so a touch of a
+  // page the file lost (grown, being cut off, or turned into a tombstone)
+  // always finds it; it then follows the map's new range. Otherwise nothing
+  // can touch the memory: the guard forgets the old range while it changes.
+  // Pages it replaced stay replaced through a remap; the check below gives
+  // the file's bytes back to the ones a grown file covers again.
+  int keep = mm__guard_keeps && m->retire && m->guard != NULL;
+  if (!keep) mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
-  mm__guard_remove(m);
   if (m->length == 0) m->data = mm_empty_sentinel;
+  if (keep) mm__guard_update(m);
   if (!m->anonymous && m->os_base != NULL) {
     mm_error_t guard_err;
     size_t backed;
-    if (mm__guard_add(m, &guard_err) == 0 && mm__guard_faults(m) != 0)
-      (void)mm__guard_check(m, &backed, &guard_err);
+    int added = m->guard != NULL || mm__guard_add(m, &guard_err) == 0;
+    if (added && mm__guard_faults(m) != 0) (void)mm__guard_check(m, &backed, &guard_err);
   }
   return rc;
 }
@@ -188,25 +221,65 @@ mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err) {
 }
 
 int
-mm_map_enter(mm_map_t *m, size_t start, size_t length, uint32_t *mark, mm_error_t *err) {
-  *mark = m->anonymous ? 0 : mm__guard_faults(m);
-  if (*mark == 0) return 0;
-  size_t backed;
-  int rc = mm_map_backed(m, &backed, err);
-  if (rc < 0) return rc;
-  if (!mm_range_ok(start, length, backed)) return mm__fail(err, "mmap", MM_ETRUNCATED);
-  *mark = mm__guard_faults(m);
+mm_map_enter(mm_map_t *m, size_t start, size_t length, mm_call_t *call, mm_error_t *err) {
+  call->start = start;
+  call->length = length;
+  call->active = 0;
+  if (m->anonymous) return 0;
+  // The bracket opens before the map's fault state is read: a page of the
+  // range replaced from now on fails the call, one replaced before is seen
+  // by the check below (see the guard's "Per-call attribution").
+  mm__guard_begin(m->data + start, length);
+  call->active = 1;
+  // The guard's counts before the check: a zero run started from here on
+  // (or still being made) is seen by mm_map_leave.
+  call->runs = mm__guard_runs(m);
+  call->faults = mm__guard_faults(m);
+  if (call->faults != 0 || call->runs != 0) {
+    size_t backed;
+    int rc = mm_map_backed(m, &backed, err);
+    if (rc == 0 && !mm_range_ok(start, length, backed)) rc = mm__fail(err, "mmap", MM_ETRUNCATED);
+    if (rc < 0) {
+      mm__guard_end();
+      call->active = 0;
+      return rc;
+    }
+  }
   return 0;
 }
 
 int
-mm_map_leave(mm_map_t *m, uint32_t mark, size_t start, size_t length, mm_error_t *err) {
-  if (m->anonymous || mm__guard_faults(m) == mark) return 0;
+mm_map_check(mm_map_t *m, const mm_call_t *call, mm_error_t *err) {
+  if (!call->active || mm__guard_here() == 0) return 0;
+  if (mm__guard_here_truncated()) return mm__fail(err, "mmap", MM_ETRUNCATED);
   size_t backed;
   int rc = mm_map_backed(m, &backed, err);
   if (rc < 0) return rc;
-  if (!mm_range_ok(start, length, backed)) return mm__fail(err, "mmap", MM_ETRUNCATED);
+  if (!mm_range_ok(call->start, call->length, backed)) return mm__fail(err, "mmap", MM_ETRUNCATED);
   return mm__guard_cause(m, err);
+}
+
+int
+mm_map_leave(mm_map_t *m, mm_call_t *call, mm_error_t *err) {
+  if (!call->active) return 0;
+  // Read the count before the bracket ends (a run made after it is not the call's).
+  int rc = mm__guard_here() == 0 ? 0 : mm_map_check(m, call, err);
+  // A zero run started or finished in this map while the call ran (one the
+  // credit above may have missed: made after the call's slot was scanned)
+  // reaches the call only if its range reaches the lowest replaced page,
+  // which the guard lowers before it makes the run.
+  if (rc == 0) {
+    uint32_t runs = mm__guard_runs(m), faults = mm__guard_faults(m);
+    if (runs != call->runs || faults != call->faults || runs != faults) {
+      size_t lost = mm__guard_lost(m);
+      size_t end = m->skew + call->start + call->length;
+      if (call->length > 0 && lost != SIZE_MAX && end > lost)
+        rc = mm__fail(err, "mmap", MM_ETRUNCATED);
+    }
+  }
+  mm__guard_end();
+  call->active = 0;
+  return rc;
 }
 
 void

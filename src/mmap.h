@@ -76,6 +76,7 @@ typedef struct mm_map_s {
   void *guard;               // the guard's record of this map, NULL when not guarded
   volatile uint32_t faults;  // faults the guard has absorbed in this map
   volatile size_t lost_from; // lowest OS-mapping offset the guard replaced; SIZE_MAX: none
+  volatile uint32_t runs;    // zero runs the guard started in this map (faults: finished)
 } mm_map_t;
 
 // A named platform constant (MAP_*, PROT_*, MADV_*) that JavaScript sees.
@@ -107,17 +108,35 @@ int mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 int mm_map_advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm_map_set_name(mm_map_t *m, const char *name, mm_error_t *err);
 
-// Every operation on a map's bytes runs between these two calls. A file that
-// shrinks under its map makes touches of the lost pages fault; the platform's
-// fault guard absorbs those faults (the lost pages read as zeros) and counts
-// them. mm_map_enter fails with MM_ETRUNCATED when a fault was ever seen in
+// A call's bracket: what one operation on a map's bytes touches. It lives on
+// the caller's stack and is used on one thread only.
+typedef struct mm_call_s {
+  size_t start, length;  // the part of the map the call touches
+  int active;            // between a successful mm_map_enter and mm_map_leave
+  uint32_t runs, faults; // the guard's counts when the call began
+} mm_call_t;
+
+// Every operation on a map's bytes runs between these two calls, on any
+// thread (the JS thread, a libuv pool thread), one call at a time per thread:
+//   mm_call_t call;
+//   if (mm_map_enter(m, start, length, &call, &err) < 0) fail(err);
+//   ... read or write m->data[start .. start + length) ...
+//   if (mm_map_leave(m, &call, &err) < 0) fail(err); // discard the result
+// A file that shrinks under its map makes touches of the lost pages fault;
+// the platform's fault guard absorbs those faults (the lost pages read as
+// zeros). mm_map_enter fails with MM_ETRUNCATED when a fault was ever seen in
 // the map and [start, start + length) reaches past what the file now backs
-// (giving back the file's bytes where it has grown again); mm_map_leave fails
-// when a fault happened since mm_map_enter: MM_ETRUNCATED when the range now
-// reaches past the file's end, else the OS's reason the page could not be
-// backed (ENOSPC on a full disk, EIO).
-int mm_map_enter(mm_map_t *m, size_t start, size_t length, uint32_t *mark, mm_error_t *err);
-int mm_map_leave(mm_map_t *m, uint32_t mark, size_t start, size_t length, mm_error_t *err);
+// (giving back the file's bytes where it has grown again). mm_map_leave (and
+// mm_map_check, which does not end the call) fails only for faults on this
+// thread inside the call's own range since mm_map_enter: MM_ETRUNCATED when
+// the range now reaches past the file's end, else the OS's reason the page
+// could not be backed (ENOSPC on a full disk, EIO). Faults on other threads
+// (views touched by pool threads, other calls) never fail a call. A call
+// abandoned without mm_map_leave is harmless; the thread's next call starts
+// over.
+int mm_map_enter(mm_map_t *m, size_t start, size_t length, mm_call_t *call, mm_error_t *err);
+int mm_map_check(mm_map_t *m, const mm_call_t *call, mm_error_t *err);
+int mm_map_leave(mm_map_t *m, mm_call_t *call, mm_error_t *err);
 // Touches every page of [start, start + length) for writing without changing
 // a byte, so that a page the file cannot back (truncated, or a full disk)
 // faults before an operation writes anything; mm_map_leave then tells.
@@ -146,6 +165,9 @@ int mm_map_residency(mm_map_t *m, size_t start, size_t length, uint64_t *residen
                      mm_error_t *err);
 int mm_map_lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
 int mm_map_unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+// Puts the fault guard back in front of the process's SIGBUS handling when
+// someone replaced it (POSIX; nothing to do on Windows or before any map).
+void mm_guard_reinstall(void);
 
 // Gives a tombstone (see mm_map_t.retire) back to the OS.
 void mm_tombstone_free(mm_span_t span);

@@ -40,8 +40,34 @@ int mm__set_name(mm_map_t *m, const char *name, mm_error_t *err);
 // fault to whoever handled it before.
 // Registers m's OS mapping (after it is made or moved); 0 or a negative code.
 int mm__guard_add(mm_map_t *m, mm_error_t *err);
-// Unregisters it (before it is unmapped or moved).
+// Unregisters it (before it is unmapped or moved); on return no fault
+// handler is still working on the range.
 void mm__guard_remove(mm_map_t *m);
+// 1 where a map's record can stay in force through a resize or close while
+// views may still reach the memory (m->retire), and is moved to the map's new
+// range afterwards with mm__guard_update (POSIX); 0 where it is removed
+// before and added after (Windows).
+extern const int mm__guard_keeps;
+// Moves m's record to m's current OS mapping (none: removes it).
+void mm__guard_update(mm_map_t *m);
+// Installs the guard again when someone else replaced it (a SIGBUS listener
+// added or removed through libuv); a no-op before the first map, and on Windows.
+void mm__guard_reinstall(void);
+// The calling thread's call bracket (see mm_call_t): pages inside
+// [lo, lo + length) that the guard replaces between begin and end (on POSIX
+// by a fault on any thread; on Windows on this thread) are counted for the
+// call alone. Calls do not nest; a begin without an end is harmless (the
+// next begin starts over).
+void mm__guard_begin(const void *lo, size_t length);
+// Faults counted for the current call so far, and whether one of them was a
+// page past the file's end (0 where the platform cannot tell).
+uint32_t mm__guard_here(void);
+// Zero runs started in m so far (0 where the platform does not count them).
+uint32_t mm__guard_runs(const mm_map_t *m);
+// The lowest OS-mapping offset the guard replaced (SIZE_MAX: none), read atomically.
+size_t mm__guard_lost(const mm_map_t *m);
+int mm__guard_here_truncated(void);
+void mm__guard_end(void);
 // Faults absorbed in m so far.
 uint32_t mm__guard_faults(const mm_map_t *m);
 // Why a page the file still covers could not be backed (a full disk: ENOSPC;

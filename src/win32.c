@@ -14,25 +14,7 @@
 #include <string.h>
 
 #include "platform.h"
-
-// libuv's error numbers on Windows (uv/errno.h): what node:fs reports there,
-// so util.getSystemErrorName() in JavaScript names them.
-#define MM_UV_EACCES (-4092)
-#define MM_UV_EBADF (-4083)
-#define MM_UV_EBUSY (-4082)
-#define MM_UV_EEXIST (-4075)
-#define MM_UV_EINVAL (-4071)
-#define MM_UV_EIO (-4070)
-#define MM_UV_EISDIR (-4068)
-#define MM_UV_EMFILE (-4066)
-#define MM_UV_ENAMETOOLONG (-4064)
-#define MM_UV_ENOENT (-4058)
-#define MM_UV_ENOMEM (-4057)
-#define MM_UV_ENOSPC (-4055)
-#define MM_UV_ENOTSUP (-4049)
-#define MM_UV_EPERM (-4048)
-#define MM_UV_EROFS (-4043)
-#define MM_UV_UNKNOWN (-4094)
+#include "win32-guard.h"
 
 // Windows has none of the MAP_*, PROT_* and MADV_* constants (Python defines
 // none there either); the table must still not be empty for C.
@@ -55,7 +37,7 @@ typedef int (*mm__translate_fn)(int sys_errno);
 static INIT_ONCE mm__host_once = INIT_ONCE_STATIC_INIT;
 static mm__get_osfhandle_fn mm__uv_get_osfhandle = NULL;
 static mm__translate_fn mm__uv_translate_sys_error = NULL;
-static SYSTEM_INFO mm__system_info;
+SYSTEM_INFO mm__system_info;
 
 static BOOL CALLBACK
 mm__host_init(PINIT_ONCE once, PVOID param, PVOID *context) {
@@ -75,7 +57,7 @@ mm__host_init(PINIT_ONCE once, PVOID param, PVOID *context) {
   return TRUE;
 }
 
-static void
+void
 mm__host(void) {
   InitOnceExecuteOnce(&mm__host_once, mm__host_init, NULL, NULL);
 }
@@ -213,17 +195,7 @@ mm__close_fd(mm_fd_t fd) {
   (void)CloseHandle((HANDLE)fd);
 }
 
-// Per-map state: the section (file-mapping object) behind the view, and the
-// name it was created with. The section handle stays open while the view is
-// mapped, as in Python: a named section then stays visible to other
-// processes for as long as this map holds it.
-typedef struct mm_win_s {
-  HANDLE section;
-  wchar_t *tag;        // NULL for an unnamed section
-  volatile LONG cause; // the last in-page error's NTSTATUS (see mm__guard_cause)
-} mm_win_t;
-
-static mm_win_t *
+mm_win_t *
 mm__win(mm_map_t *m) {
   return m->platform;
 }
@@ -264,7 +236,7 @@ mm__wide(const char *utf8, int *code) {
 // so that writes through a JavaScript view of a read-only map (which cannot
 // be made read-only) land in private pages instead of faulting, and never
 // reach the file or the section other maps share.
-static int
+int
 mm__copy_on_write(const mm_map_t *m) {
   return m->access == MM_ACCESS_READ || m->access == MM_ACCESS_COPY;
 }
@@ -275,7 +247,7 @@ mm__copy_on_write(const mm_map_t *m) {
 // the view: CreateFileMapping grows a shorter file to that size when the
 // section is writable (Python on Windows: a length past the end extends the
 // file).
-static int
+int
 mm__map_section_at(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag, void *want,
                    int exact, HANDLE *section_out, void **view_out, mm_error_t *err) {
   uint64_t start = m->anonymous ? 0 : m->offset - m->skew;
@@ -301,7 +273,7 @@ mm__map_section_at(const mm_map_t *m, HANDLE file, size_t os_length, const wchar
   return 0;
 }
 
-static int
+int
 mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag, void *want,
                 HANDLE *section_out, void **view_out, mm_error_t *err) {
   return mm__map_section_at(m, file, os_length, tag, want, 0, section_out, view_out, err);
@@ -327,8 +299,6 @@ mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
   m->platform = w;
   return 0;
 }
-
-static BOOL mm__unmap_view(mm_map_t *m, void *base, size_t length);
 
 // Unmaps the view (leaving a tombstone where m->retire asks for one) and
 // closes the section; the state stays for a remap.
@@ -416,8 +386,6 @@ mm__tag_in_use(const wchar_t *tag) {
   CloseHandle(h);
   return 1;
 }
-
-static int mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view);
 
 // Maps the old view back after a failed resize, where it was if possible.
 // The file holds the bytes of a file-backed map; anonymous memory comes
@@ -561,6 +529,7 @@ done:
 static uint8_t mm__lost[1];
 
 const int mm__shrinks_in_place = 0;
+const int mm__guard_keeps = 0;
 
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
@@ -589,416 +558,6 @@ mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   }
   if (rc < 0) return rc;
   m->length = length;
-  return 0;
-}
-
-// Fault guard -------------------------------------------------------------------
-//
-// A touch of a mapped page the file cannot supply raises EXCEPTION_IN_PAGE_ERROR
-// (an I/O error, a vanished network share; Wine reports a file truncated by a
-// Linux process as an access violation), which ends the process unless handled.
-// Windows itself refuses to cut a file that has a section, so the POSIX case,
-// another process truncating the file, cannot happen here.
-//
-// One vectored exception handler serves the process. It handles a fault only
-// when the address lies in one of this module's file-backed views and the
-// faulting thread is inside one of this module's own calls (a frame of this
-// DLL is on its stack: JavaScript touching a view has none). Windows cannot
-// replace part of a view, so the handler swaps the whole view for zero-filled
-// memory at the same address and lets the touch run again: the operation
-// finishes on zeros, the fault is counted, and mm_map_leave turns the count
-// into ERR_MMAP_TRUNCATED, discarding what the operation produced. The view
-// comes back, from the section this map keeps open, at the next guard call
-// (mm__guard_faults from mm_map_leave, at the latest). Every other fault goes
-// on to the next handler, and so ends the process as it would without us.
-//
-// Records are guarded by one SRW lock: a vectored handler runs as ordinary
-// code on the faulting thread (not as an asynchronous signal), and no thread
-// touches a map's memory while holding the lock.
-
-typedef struct mm_guard_record_s {
-  uintptr_t start, end; // the view's range
-  mm_map_t *map;
-  int replaced; // the view is swapped for zero-filled memory
-  struct mm_guard_record_s *next;
-} mm_guard_record_t;
-
-static SRWLOCK mm__guard_lock = SRWLOCK_INIT;
-static mm_guard_record_t *mm__guard_records = NULL;
-static PVOID mm__guard_handle = NULL;
-static uintptr_t mm__image_start = 0, mm__image_end = 0;
-
-static LONG CALLBACK mm__guard_handler(PEXCEPTION_POINTERS info);
-static int mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
-
-// This DLL's address range, from its PE header.
-static void
-mm__image_range(void) {
-  HMODULE self = NULL;
-  if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
-                              GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                          (LPCWSTR)(void *)mm__guard_handler, &self))
-    return;
-  const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)self;
-  const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)((const uint8_t *)self + dos->e_lfanew);
-  mm__image_start = (uintptr_t)self;
-  mm__image_end = mm__image_start + nt->OptionalHeader.SizeOfImage;
-}
-
-// Whether a frame of this DLL is on the faulting thread's stack: walks the
-// unwind data of up to 64 frames (memmove in the C runtime, a search kernel,
-// V8 copying a string out of the map: the caller is a binding of this DLL).
-// The stack pointer is checked against the thread's stack before each read.
-// 32-bit x86 has no unwind tables: there only a fault in this DLL's own code
-// counts.
-static int
-mm__in_module(const CONTEXT *at) {
-#if defined(_M_X64) || defined(__x86_64__) || defined(_M_ARM64) || defined(__aarch64__)
-  ULONG_PTR low = 0, high = 0;
-  GetCurrentThreadStackLimits(&low, &high);
-  CONTEXT c = *at;
-  for (int depth = 0; depth < 64; depth++) {
-#if defined(_M_ARM64) || defined(__aarch64__)
-    DWORD64 pc = c.Pc, sp = c.Sp;
-#else
-    DWORD64 pc = c.Rip, sp = c.Rsp;
-#endif
-    if (pc >= mm__image_start && pc < mm__image_end) return 1;
-    if (sp < low || sp + 8 > high) return 0;
-    DWORD64 image_base = 0;
-    PRUNTIME_FUNCTION f = RtlLookupFunctionEntry(pc, &image_base, NULL);
-    if (f == NULL) {
-      // A leaf function: the return address is in the link register
-      // (arm64) or at the top of the stack (x64).
-#if defined(_M_ARM64) || defined(__aarch64__)
-      c.Pc = c.Lr;
-#else
-      c.Rip = *(const DWORD64 *)c.Rsp;
-      c.Rsp += 8;
-#endif
-    } else {
-      PVOID handler_data = NULL;
-      DWORD64 frame = 0;
-      RtlVirtualUnwind(UNW_FLAG_NHANDLER, image_base, pc, f, &c, &handler_data, &frame, NULL);
-    }
-#if defined(_M_ARM64) || defined(__aarch64__)
-    if (c.Pc == 0 || c.Pc == pc) return 0;
-#else
-    if (c.Rip == 0) return 0;
-#endif
-  }
-  return 0;
-#else
-  uintptr_t pc = (uintptr_t)at->Eip;
-  return pc >= mm__image_start && pc < mm__image_end;
-#endif
-}
-
-// The view of a record as its map maps it (see mm__map_section).
-static void *
-mm__guard_view(mm_map_t *m, void *at) {
-  mm_win_t *w = mm__win(m);
-  uint64_t start = m->offset - m->skew;
-  DWORD access = mm__copy_on_write(m) ? FILE_MAP_COPY : FILE_MAP_WRITE;
-  if (w == NULL || w->section == NULL) return NULL;
-  return MapViewOfFileEx(w->section, access, (DWORD)(start >> 32), (DWORD)start, m->os_length, at);
-}
-
-// Puts the file's view back where the handler swapped in zeros. Called with
-// the lock held exclusively. Between the two calls another thread could take
-// the range; the zero-filled memory then goes back in and the map keeps it.
-static void
-mm__guard_restore(mm_guard_record_t *r) {
-  if (!r->replaced) return;
-  void *base = (void *)r->start;
-  if (!VirtualFree(base, 0, MEM_RELEASE)) return;
-  if (mm__guard_view(r->map, base) == base) {
-    r->replaced = 0;
-    return;
-  }
-  (void)VirtualAlloc(base, r->end - r->start, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-}
-
-static LONG CALLBACK
-mm__guard_handler(PEXCEPTION_POINTERS info) {
-  const EXCEPTION_RECORD *e = info->ExceptionRecord;
-  if ((e->ExceptionCode != EXCEPTION_IN_PAGE_ERROR &&
-       e->ExceptionCode != EXCEPTION_ACCESS_VIOLATION) ||
-      e->NumberParameters < 2)
-    return EXCEPTION_CONTINUE_SEARCH;
-  uintptr_t addr = (uintptr_t)e->ExceptionInformation[1];
-  LONG verdict = EXCEPTION_CONTINUE_SEARCH;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  // A touch of a view while it was being swapped for a tombstone.
-  if (e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
-      mm__tomb_retry_locked(addr, e->ExceptionInformation[0])) {
-    ReleaseSRWLockExclusive(&mm__guard_lock);
-    return EXCEPTION_CONTINUE_EXECUTION;
-  }
-  for (mm_guard_record_t *r = mm__guard_records; r != NULL; r = r->next) {
-    if (addr < r->start || addr >= r->end) continue;
-    if (r->replaced) {
-      // Another thread swapped the view meanwhile: the touch now succeeds.
-      verdict = EXCEPTION_CONTINUE_EXECUTION;
-      break;
-    }
-    if (!mm__in_module(info->ContextRecord)) break;
-    void *base = (void *)r->start;
-    if (!UnmapViewOfFile(base)) break;
-    if (VirtualAlloc(base, r->end - r->start, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) != base) {
-      // The range was taken in between: put the view back if possible, and
-      // let the fault go on.
-      (void)mm__guard_view(r->map, base);
-      break;
-    }
-    r->replaced = 1;
-    mm_map_t *m = r->map;
-    mm_win_t *w = mm__win(m);
-    // An in-page error says why the page could not be read (its NTSTATUS).
-    if (w != NULL)
-      w->cause = e->ExceptionCode == EXCEPTION_IN_PAGE_ERROR && e->NumberParameters >= 3
-                     ? (LONG)e->ExceptionInformation[2]
-                     : 0;
-    size_t page = mm__system_info.dwPageSize;
-    size_t offset = (addr - r->start) / page * page;
-    if (offset < m->lost_from) m->lost_from = offset;
-    InterlockedIncrement((volatile LONG *)&m->faults);
-    verdict = EXCEPTION_CONTINUE_EXECUTION;
-    break;
-  }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-  return verdict;
-}
-
-// Tombstones -------------------------------------------------------------------
-//
-// Memory leaving a map while a view may still reach it (mm_map_t.retire) is
-// swapped for zero-filled private memory at the same address. Windows cannot
-// swap a view for private memory in one step (placeholders only trade the
-// view for inaccessible reserved memory, and Wine refuses them), so the view
-// is unmapped and the tombstone reserved at its address while the guard's
-// lock is held; a thread that touches the range in between faults, and the
-// handler, which takes the same lock, lets the touch run again once the
-// tombstone is there. Tombstones are only reserved (no commit charge): the
-// handler commits a page of zeros where one is touched. A copy the kernel
-// makes from the range (a WriteFile in flight) stops there instead: a short
-// write or an error. Tombstones are recorded here for the handler.
-
-static mm_span_t *mm__tombs = NULL;
-static size_t mm__tomb_count = 0, mm__tomb_capacity = 0;
-
-// Installs the vectored handler once; with the lock held.
-static int
-mm__guard_install_locked(void) {
-  if (mm__guard_handle == NULL) {
-    mm__host();
-    mm__image_range();
-    // First in line: V8's own handler (WebAssembly traps) must not see our faults.
-    mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
-  }
-  return mm__guard_handle != NULL;
-}
-
-// Room for one more tombstone; with the lock held.
-static int
-mm__tomb_reserve_locked(void) {
-  if (mm__tomb_count < mm__tomb_capacity) return 1;
-  size_t capacity = mm__tomb_capacity == 0 ? 16 : mm__tomb_capacity * 2;
-  mm_span_t *tombs = realloc(mm__tombs, capacity * sizeof(*tombs));
-  if (tombs == NULL) return 0;
-  mm__tombs = tombs;
-  mm__tomb_capacity = capacity;
-  return 1;
-}
-
-static void
-mm__tomb_forget_locked(void *base) {
-  for (size_t i = 0; i < mm__tomb_count; i++) {
-    if (mm__tombs[i].base == base) {
-      mm__tombs[i] = mm__tombs[--mm__tomb_count];
-      return;
-    }
-  }
-}
-
-// Whether a faulting read or write at addr, inside a tombstone, may run
-// again: the page is committed now (here, when it was only reserved). With
-// the lock held.
-static int
-mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind) {
-  for (size_t i = 0; i < mm__tomb_count; i++) {
-    uintptr_t start = (uintptr_t)mm__tombs[i].base;
-    if (addr < start || addr - start >= mm__tombs[i].length) continue;
-    if (kind != 0 && kind != 1) return 0;
-    MEMORY_BASIC_INFORMATION mbi;
-    if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0) return 0;
-    if (mbi.State == MEM_RESERVE) {
-      size_t page = mm__system_info.dwPageSize;
-      return VirtualAlloc((void *)(addr - addr % page), page, MEM_COMMIT, PAGE_READWRITE) != NULL;
-    }
-    if (mbi.State != MEM_COMMIT || (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS))) return 0;
-    DWORD writable =
-        PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
-    DWORD readable = writable | PAGE_READONLY | PAGE_EXECUTE_READ;
-    return kind == 1 ? (mbi.Protect & writable) != 0 : kind == 0 && (mbi.Protect & readable) != 0;
-  }
-  return 0;
-}
-
-// Unmaps a view; while m->retire is set, leaves a tombstone in its place
-// and records it in m->retired.
-static BOOL
-mm__unmap_view(mm_map_t *m, void *base, size_t length) {
-  if (!m->retire || m->retired_count >= MM_RETIRED_MAX) return UnmapViewOfFile(base);
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  int tomb = mm__guard_install_locked() && mm__tomb_reserve_locked();
-  BOOL ok = UnmapViewOfFile(base);
-  // Reserved only: committing would charge the whole range to the commit
-  // limit; the handler commits a page when something touches it.
-  if (ok && tomb && VirtualAlloc(base, length, MEM_RESERVE, PAGE_READWRITE) == base) {
-    mm_span_t span = {base, length};
-    mm__tombs[mm__tomb_count++] = span;
-    m->retired[m->retired_count++] = span;
-  }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-  return ok;
-}
-
-void
-mm__tombstone_free(void *base, size_t length) {
-  (void)length;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  mm__tomb_forget_locked(base);
-  (void)VirtualFree(base, 0, MEM_RELEASE);
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-}
-
-// After a failed resize: when the last tombstone m retired is at base, maps
-// the map's view back in its place and returns 0. Returns -1, the tombstone
-// kept, when there is none or the view cannot be mapped exactly there. A
-// touch of the range in the instant between is not retried by the handler.
-static int
-mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view) {
-  mm_win_t *w = mm__win(m);
-  int last = m->retired_count - 1;
-  if (last < 0 || m->retired[last].base != base) return -1;
-  size_t length = m->retired[last].length;
-  mm_error_t ignored;
-  int rc = -1;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  if (VirtualFree(base, 0, MEM_RELEASE)) {
-    rc = mm__map_section_at(m, (HANDLE)m->fd, os_length, w->tag, base, 1, section, view, &ignored);
-    if (rc < 0 && VirtualAlloc(base, length, MEM_RESERVE, PAGE_READWRITE) == base) {
-      ReleaseSRWLockExclusive(&mm__guard_lock);
-      return -1;
-    }
-    // The view is back, or the tombstone is lost (the address was taken).
-    mm__tomb_forget_locked(base);
-    m->retired_count = last;
-  }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-  return rc;
-}
-
-int
-mm__guard_add(mm_map_t *m, mm_error_t *err) {
-  mm_guard_record_t *r = calloc(1, sizeof(*r));
-  if (r == NULL) return mm__fail(err, "mmap", MM_UV_ENOMEM);
-  r->start = (uintptr_t)m->os_base;
-  r->end = r->start + m->os_length;
-  r->map = m;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  int ok = mm__guard_install_locked();
-  if (ok) {
-    r->next = mm__guard_records;
-    mm__guard_records = r;
-    m->guard = r;
-  }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-  if (!ok) {
-    free(r);
-    return mm__fail(err, "mmap", MM_UV_ENOMEM);
-  }
-  return 0;
-}
-
-void
-mm__guard_remove(mm_map_t *m) {
-  mm_guard_record_t *r = m->guard;
-  if (r == NULL) return;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  // The map is about to be unmapped or moved: it must be a view again.
-  mm__guard_restore(r);
-  if (r->replaced) {
-    // The view could not come back: release the zeros, so the unmap that
-    // follows has nothing left to do but fail harmlessly.
-    (void)VirtualFree((void *)r->start, 0, MEM_RELEASE);
-  }
-  for (mm_guard_record_t **p = &mm__guard_records; *p != NULL; p = &(*p)->next) {
-    if (*p == r) {
-      *p = r->next;
-      break;
-    }
-  }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-  m->guard = NULL;
-  free(r);
-}
-
-// Restores a swapped view; every guard call the core makes comes between
-// operations on the map, so no touch of it is in flight.
-static void
-mm__guard_settle(const mm_map_t *m) {
-  mm_guard_record_t *r = m->guard;
-  if (r == NULL) return;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  mm__guard_restore(r);
-  ReleaseSRWLockExclusive(&mm__guard_lock);
-}
-
-uint32_t
-mm__guard_faults(const mm_map_t *m) {
-  mm__guard_settle(m);
-  return (uint32_t)InterlockedCompareExchange((volatile LONG *)&m->faults, 0, 0);
-}
-
-int
-mm__guard_cause(mm_map_t *m, mm_error_t *err) {
-  // STATUS_DISK_FULL: a page written through the map found no room on the
-  // disk; anything else (a device or network error) is EIO.
-  mm_win_t *w = mm__win(m);
-  if (w != NULL && (DWORD)w->cause == 0xC000007FUL) return mm__fail(err, "mmap", MM_UV_ENOSPC);
-  return mm__fail(err, "mmap", MM_UV_EIO);
-}
-
-void
-mm__probe_write(uint8_t *p) {
-  // A write that keeps the byte: an atomic OR with 0 (another process may be
-  // writing the same byte through its own map).
-#if defined(__GNUC__)
-  (void)__atomic_fetch_or(p, (uint8_t)0, __ATOMIC_RELAXED);
-#else
-  (void)InterlockedOr8((volatile char *)p, 0);
-#endif
-}
-
-int
-mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
-  mm__guard_settle(m);
-  size_t lost = m->lost_from;
-  if (m->fd == MM_NO_FD) {
-    // Without a handle (trackfd false) the file cannot be asked: what
-    // faulted once counts as lost.
-    *backed = lost < m->os_length ? lost : m->os_length;
-    return 0;
-  }
-  size_t covered;
-  int rc = mm_map_covered(m, &covered, err);
-  if (rc < 0) return rc;
-  // The view is the file's again (see mm__guard_settle): whatever the file
-  // covers now is backed.
-  if (covered >= m->os_length) m->lost_from = SIZE_MAX;
-  *backed = covered;
   return 0;
 }
 

@@ -1,0 +1,834 @@
+// posix-guard.c: the POSIX fault guard (SIGBUS handler and its records); posix.c keeps the
+// mapping contract and calls in here.
+//
+// Design
+// ======
+// A file truncated by another process leaves the pages of its maps past the new
+// end without backing: touching them raises SIGBUS, which kills the process by
+// default (Python's mmap dies this way). This module installs one SIGBUS handler
+// for the process. It looks the faulting address up among the ranges this
+// module owns or owned; when it is in one, it maps zero-filled private memory
+// over the lost pages (MAP_FIXED), counts the fault and returns, so the touch
+// runs again and reads zeros (or writes into the zero page). Every other SIGBUS
+// (sent by kill(), or in memory that is not ours) goes to the handler that was
+// there before; when that is the default action, the process dies by SIGBUS at
+// once, without ever uninstalling the guard.
+//
+// Records. One record per guarded range, in blocks of MM_GUARD_BLOCK that are
+// linked once and never freed, so the handler can always read them:
+//   seq        seqlock: odd while a writer changes the record, bumped by 2 per change
+//   users      handlers working on the range right now (a pin; see "Removal")
+//   start,end  the range (OS mapping, or a tombstone)
+//   map        the map it belongs to (the shared mm__tomb_guard for tombstones)
+// Writers (mm__guard_add/_update/_remove, tombstone records) take mm__guard_lock,
+// so there is one writer at a time; the handler never takes a lock.
+//
+// What the handler reads, in what order (mm__guard_find):
+//   1. s1 = seq (acquire). Odd: a writer is inside; spin (the writer holds no
+//      memory the faulting thread needs, so it finishes).
+//   2. start, end, map (acquire atomic loads: the next read of seq cannot
+//      be reordered before them).
+//   3. s2 = seq (relaxed). s1 != s2: the record changed under us; read again.
+//      Now (start, end, map) is one consistent snapshot: no old map paired with
+//      a new range.
+//   4. The address is in [start, end): pin the record, users += 1 (seq_cst),
+//      and read seq again (seq_cst). Still s1: the record cannot be cleared
+//      and its memory cannot be unmapped until users drops back (see Removal);
+//      otherwise unpin and start over.
+//   5. Work on the map, reading only fields that do not change while it is
+//      mapped (fd, offset, skew, flags, prot): fstat the file to tell a page
+//      past its end from one it covers again, mmap a zero run, then (seq_cst,
+//      in this order: see mm__guard_check) map->faults += 1, lower
+//      map->lost_from with a CAS from a fresh read (never raise it), and
+//      credit the running calls the run meets; unpin (users -= 1, release).
+//
+// Removal. A writer clears a record (seq odd, fields zeroed, seq even, all
+// seq_cst) and then waits until users is 0 before anything is unmapped or the
+// map is freed. Step 4 and the writer form a Dekker pair on (users, seq), both
+// seq_cst: either the handler sees the new seq and backs off, or the writer
+// sees users > 0 and waits; so no handler can mmap into a range after the
+// range has been handed back to the OS, or write into a freed map.
+//
+// Async-signal safety. The handler calls only mmap(), mincore(), fstat(),
+// fstatfs(), sigaction(), pthread_sigmask(), raise(), _exit() and
+// sched_yield() (system calls: no locks, no allocation), uses lock-free
+// atomics on records and slots that are never freed, and saves and restores
+// errno. Nothing it reads is ever behind a lock it could be interrupting.
+//
+// Lifecycle of a range:
+//   map      mm__guard_add records the OS mapping once it is made.
+//   resize   while views may reach the memory (m->retire), the record stays in
+//            force through the whole resize and is moved to the new range by
+//            mm__guard_update afterwards; otherwise nothing can touch the memory
+//            and the record is dropped and made again.
+//   retire   memory leaving the map (close, a move, a shrink) while views may
+//            still reach it gets its tombstone record *before* the swap to
+//            zero-filled memory, so every instant has a record for it; the map's
+//            own record is dropped only after the swap.
+//   unmap    a tombstone's record is dropped (waiting for handlers) before the
+//            tombstone is unmapped.
+//
+// A fault on a page the file covers when the handler looks (fstat) runs
+// again, up to three times in a row: the file grew back since the touch
+// faulted, and the touch now reads the file. A page that keeps faulting (a
+// full disk) is replaced by a zero page alone, and the calls it meets fail
+// with the disk's reason (ENOSPC, EIO) rather than ERR_MMAP_TRUNCATED.
+//
+// Zero runs (O(1) mappings per map). A page past the end of the file means
+// every later page is past it too. For a shared map, a fault at page p
+// replaces [p, lost_from) (everything up to the run replaced before) in one
+// call, so the zero pages of a map form one run that grows downwards; the
+// kernel merges adjacent anonymous runs, so a map costs at most a couple of
+// mappings whatever pages are touched. For a private map (ACCESS_COPY/READ),
+// pages past the end that this process copied stay readable: the run stops at
+// the first resident page (mincore: after a truncation only such copies are
+// resident there). A fault the file system reports (BUS_OBJERR: a full disk,
+// an I/O error) replaces that page only.
+//
+// Per-call attribution. Each thread that makes calls owns one call slot
+// (found through initial-exec TLS, so the lookup never allocates): the
+// address range of the call it is running. mm__guard_begin publishes the
+// range; the handler, after making a zero run and updating the map's
+// lost_from and faults, credits every slot whose range meets the run (on any
+// thread: a pool thread's fault can replace the very bytes the main thread's
+// call is reading). A call fails for those runs only, never for faults
+// elsewhere in the map. Ordering: begin stores the range (seq_cst) before the
+// core reads the map's faults and lost_from (seq_cst); the handler updates
+// those (seq_cst) before it reads the slots (seq_cst). So either the handler
+// sees the call's range and credits it, or the call's check sees the run.
+// Each slot carries a generation next to its counts, in one word the handler
+// updates by compare-and-swap, so a credit never lands in the thread's next
+// call (see mm__guard_credit). Slots are claimed under the lock on a thread's
+// first call and given back by a pthread key destructor when it exits.
+//
+// Recovery (mm__guard_check, on the calling thread, never in the handler).
+// When the file covers lost pages again, the file is mapped back over the
+// zero runs there: for a shared map all of [lost_from, end of file); for a
+// private map only the guard's anonymous runs (from /proc/self/maps) and in
+// them only pages this process did not write (/proc/self/pagemap), so
+// copy-on-write changes survive. lost_from is raised by a CAS from the value
+// read, and lowered again if a fault came in meanwhile.
+//
+// Others' handlers. A process.on('SIGBUS') listener makes libuv install its
+// handler over ours (and restore SIG_DFL when the last one goes); the JS
+// layer calls mm__guard_reinstall after each such change, which puts ours
+// back and keeps what was there as the handler to chain to. The previous
+// disposition lives in two slots, published by pointer, so a handler on
+// another thread always reads a whole one.
+//
+// Huge pages. On hugetlbfs no 4 KiB page can be mapped inside a huge page:
+// runs there are whole huge pages (mm__guard_page).
+
+#include "posix-guard.h"
+#include "platform.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+#define MAP_ANONYMOUS MAP_ANON
+#endif
+
+#define MM_GUARD_BLOCK 256
+
+typedef struct mm_guard_record_s {
+  uint32_t seq;         // seqlock (see above)
+  uint32_t users;       // handlers pinning the record
+  uintptr_t start, end; // the range; 0, 0 when free
+  mm_map_t *map;        // NULL when free
+} mm_guard_record_t;
+
+typedef struct mm_guard_block_s {
+  mm_guard_record_t records[MM_GUARD_BLOCK];
+  struct mm_guard_block_s *next;
+} mm_guard_block_t;
+
+static mm_guard_block_t mm__guard_first;
+static pthread_mutex_t mm__guard_lock = PTHREAD_MUTEX_INITIALIZER;
+// The disposition SIGBUS had before ours, in two slots: a new one is written
+// into the slot not in use and then published, so a handler on another thread
+// always reads a whole one.
+static struct sigaction mm__guard_previous[2];
+static struct sigaction *mm__guard_prev = NULL;
+static int mm__guard_installed = 0;
+
+// Call slots (see "Per-call attribution"): one per thread that ever made a
+// call, claimed under the lock on its first call and given back when the
+// thread exits; in blocks linked once and never freed, like the records.
+#define MM_SLOT_BLOCK 64
+
+typedef struct mm_guard_slot_s {
+  uintptr_t lo, hi; // the running call's range; lo >= hi: no call
+  // The call's generation (high 32 bits, one more at each begin), whether a
+  // run it was credited with was past the file's end (bit 31), and how many
+  // runs it was credited with (bits 0-30). One word, so a credit lands with
+  // a compare-and-swap in the call whose range the handler read, never in
+  // the next call of the same thread.
+  uint64_t state;
+  int used; // claimed by a thread (under mm__guard_lock)
+} mm_guard_slot_t;
+
+#define MM_SLOT_TRUNCATED ((uint64_t)1 << 31)
+#define MM_SLOT_COUNT ((uint64_t)MM_SLOT_TRUNCATED - 1)
+
+typedef struct mm_guard_slots_s {
+  mm_guard_slot_t slots[MM_SLOT_BLOCK];
+  struct mm_guard_slots_s *next;
+} mm_guard_slots_t;
+
+static mm_guard_slots_t mm__slots_first;
+static pthread_key_t mm__slot_key;
+static pthread_once_t mm__slot_once = PTHREAD_ONCE_INIT;
+
+// The calling thread's slot; initial-exec TLS, so reading it never allocates.
+#if defined(__GNUC__) && !defined(__APPLE__)
+static __thread mm_guard_slot_t *mm__my_slot __attribute__((tls_model("initial-exec")));
+#else
+static __thread mm_guard_slot_t *mm__my_slot;
+#endif
+
+static void
+mm__slot_release(void *p) {
+  mm_guard_slot_t *slot = p;
+  __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
+  pthread_mutex_lock(&mm__guard_lock);
+  slot->used = 0;
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+static void
+mm__slot_key_make(void) {
+  (void)pthread_key_create(&mm__slot_key, mm__slot_release);
+}
+
+// The calling thread's slot, claimed on first use; NULL when no memory.
+static mm_guard_slot_t *
+mm__slot_mine(void) {
+  if (mm__my_slot != NULL) return mm__my_slot;
+  pthread_once(&mm__slot_once, mm__slot_key_make);
+  mm_guard_slot_t *found = NULL;
+  pthread_mutex_lock(&mm__guard_lock);
+  for (mm_guard_slots_t *b = &mm__slots_first; found == NULL; b = b->next) {
+    for (size_t i = 0; i < MM_SLOT_BLOCK && found == NULL; i++)
+      if (!b->slots[i].used) found = &b->slots[i];
+    if (found == NULL && b->next == NULL) {
+      mm_guard_slots_t *next = calloc(1, sizeof(*next));
+      if (next == NULL) break;
+      __atomic_store_n(&b->next, next, __ATOMIC_RELEASE);
+    }
+  }
+  if (found != NULL) found->used = 1;
+  pthread_mutex_unlock(&mm__guard_lock);
+  if (found != NULL) {
+    mm__my_slot = found;
+    (void)pthread_setspecific(mm__slot_key, found);
+  }
+  return found;
+}
+
+void
+mm__guard_begin(const void *lo, size_t length) {
+  mm_guard_slot_t *slot = mm__slot_mine();
+  if (slot == NULL) return;
+  // A new generation with no credits, then the range, hi last: until hi is
+  // stored the range reads as empty (end left lo == hi == 0).
+  uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_RELAXED);
+  __atomic_store_n(&slot->state, ((state >> 32) + 1) << 32, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->lo, (uintptr_t)lo, __ATOMIC_SEQ_CST);
+  // Published before the core reads the map's fault state (seq_cst): a zero
+  // run made after this store credits the call, one made before it is seen
+  // by the core's check (see "Per-call attribution").
+  __atomic_store_n(&slot->hi, (uintptr_t)lo + length, __ATOMIC_SEQ_CST);
+}
+
+uint32_t
+mm__guard_here(void) {
+  mm_guard_slot_t *slot = mm__my_slot;
+  return slot == NULL ? 0
+                      : (uint32_t)(__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) & MM_SLOT_COUNT);
+}
+
+int
+mm__guard_here_truncated(void) {
+  mm_guard_slot_t *slot = mm__my_slot;
+  return slot != NULL && (__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) & MM_SLOT_TRUNCATED) != 0;
+}
+
+void
+mm__guard_end(void) {
+  mm_guard_slot_t *slot = mm__my_slot;
+  if (slot == NULL) return;
+  __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
+}
+
+// Credits every running call whose range meets [a, z), the run just made.
+// The generation is read before the range and checked by the CAS after it:
+// a call that began in between (new generation) is read again.
+static void
+mm__guard_credit(uintptr_t a, uintptr_t z, int truncated) {
+  for (mm_guard_slots_t *b = &mm__slots_first; b != NULL;
+       b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
+    for (size_t i = 0; i < MM_SLOT_BLOCK; i++) {
+      mm_guard_slot_t *slot = &b->slots[i];
+      uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_SEQ_CST);
+      for (;;) {
+        uintptr_t lo = __atomic_load_n(&slot->lo, __ATOMIC_SEQ_CST);
+        uintptr_t hi = __atomic_load_n(&slot->hi, __ATOMIC_SEQ_CST);
+        if (lo >= hi || hi <= a || lo >= z) break;
+        uint64_t next = state | (truncated ? MM_SLOT_TRUNCATED : 0);
+        if ((next & MM_SLOT_COUNT) < MM_SLOT_COUNT) next++;
+        if (__atomic_compare_exchange_n(&slot->state, &state, next, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
+          break;
+        // state now holds the new value: a new call, or another credit.
+      }
+    }
+  }
+}
+
+// Hands a fault that is not ours to whoever had SIGBUS before.
+static void
+mm__guard_chain(int sig, siginfo_t *info, void *context) {
+  const struct sigaction *prev = __atomic_load_n(&mm__guard_prev, __ATOMIC_ACQUIRE);
+  if (prev != NULL && (prev->sa_flags & SA_SIGINFO)) {
+    prev->sa_sigaction(sig, info, context);
+    return;
+  }
+  void (*h)(int) = prev != NULL ? prev->sa_handler : SIG_DFL;
+  if (h != SIG_DFL && h != SIG_IGN) {
+    h(sig);
+    return;
+  }
+  // A SIGBUS sent by kill() that the program ignored stays ignored.
+  if (h == SIG_IGN && (info == NULL || info->si_code <= 0)) return;
+  // The default action (also for SIG_IGN, which cannot skip a real fault):
+  // the process dies by SIGBUS now. The default is set only on the way to
+  // that death, never left in place for a process that goes on.
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGBUS, &dfl, NULL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGBUS);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+  raise(SIGBUS);
+  // Not reached unless SIGBUS was blocked by a signal mask we cannot change.
+  _exit(128 + SIGBUS);
+}
+
+// Finds and pins the record holding addr, and gives the snapshot of it that
+// was checked (the record's fields may change once pinned; the memory may
+// not go); NULL when no record does.
+static mm_guard_record_t *
+mm__guard_find(uintptr_t addr, uintptr_t *out_start, uintptr_t *out_end, mm_map_t **out_map) {
+  for (mm_guard_block_t *b = &mm__guard_first; b != NULL;
+       b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
+    for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
+      mm_guard_record_t *r = &b->records[i];
+      for (unsigned spins = 0;; spins++) {
+        uint32_t s1 = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1) {
+          if (spins > 64) sched_yield();
+          continue;
+        }
+        // Acquire loads: the seq read below cannot move before any of them.
+        uintptr_t start = __atomic_load_n(&r->start, __ATOMIC_ACQUIRE);
+        uintptr_t end = __atomic_load_n(&r->end, __ATOMIC_ACQUIRE);
+        mm_map_t *m = __atomic_load_n(&r->map, __ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&r->seq, __ATOMIC_RELAXED) != s1) continue;
+        if (m == NULL || addr < start || addr >= end) break;
+        __atomic_add_fetch(&r->users, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&r->seq, __ATOMIC_SEQ_CST) == s1) {
+          *out_start = start;
+          *out_end = end;
+          *out_map = m;
+          return r;
+        }
+        __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+      }
+    }
+  }
+  return NULL;
+}
+
+// Where a zero run starting at page `lost` of a private map ends: at the
+// first resident page (a copy this process owns), at most at `limit`.
+static uintptr_t
+mm__guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
+  unsigned char vec[64];
+  uintptr_t p = lost + page;
+  while (p < limit) {
+    size_t n = (limit - p) / page;
+    if (n > sizeof(vec)) n = sizeof(vec);
+    if (mincore((void *)p, n * page, (void *)vec) != 0) return p;
+    for (size_t i = 0; i < n; i++)
+      if (vec[i] & 1) return p + i * page;
+    p += n * page;
+  }
+  return limit;
+}
+
+// The last page this thread's handler let run again because the file
+// covered it (see mm__guard_handler), and how many times in a row.
+#if defined(__GNUC__) && !defined(__APPLE__)
+static __thread uintptr_t mm__retry_addr __attribute__((tls_model("initial-exec")));
+static __thread unsigned mm__retry_count __attribute__((tls_model("initial-exec")));
+#else
+static __thread uintptr_t mm__retry_addr;
+static __thread unsigned mm__retry_count;
+#endif
+
+// The page size of m's mapping. A file on hugetlbfs is mapped in huge pages,
+// and no 4 KiB page can be mapped inside one (the mmap() fails and the fault
+// would go on to kill the process): runs there are whole huge pages. fstatfs
+// is a plain system call (no lock, no allocation), like fstat.
+static size_t
+mm__guard_page(const mm_map_t *m) {
+#ifdef __linux__
+  struct statfs sf;
+  if (m->fd != MM_NO_FD && fstatfs(m->fd, &sf) == 0 && (unsigned long)sf.f_type == 0x958458f6UL &&
+      sf.f_bsize > 0)
+    return (size_t)sf.f_bsize; // HUGETLBFS_MAGIC
+#endif
+  (void)m;
+  return mm__page();
+}
+
+static void
+mm__guard_handler(int sig, siginfo_t *info, void *context) {
+  int saved_errno = errno;
+  // Only a fault on a page with nothing behind it (BUS_ADRERR: past the end
+  // of the file; BUS_OBJERR: the file system could not supply it) is ours to
+  // absorb; machine-check errors and signals sent by kill() are not.
+  if (info != NULL && (info->si_code == BUS_ADRERR || info->si_code == BUS_OBJERR)) {
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    uintptr_t start = 0, end = 0;
+    mm_map_t *m = NULL;
+    mm_guard_record_t *r = mm__guard_find(addr, &start, &end, &m);
+    if (r != NULL) {
+      size_t page = mm__guard_page(m);
+      uintptr_t limit = end + (page - end % page) % page;
+      uintptr_t lost = addr - addr % page;
+      // Whether the page is past the file's end (fstat; the descriptor stays
+      // open while the record is pinned). SIGBUS says BUS_ADRERR for a page
+      // a full disk cannot back too.
+      struct stat st;
+      int past_end =
+          m->fd == MM_NO_FD ||
+          (fstat(m->fd, &st) == 0 && (uint64_t)st.st_size <= m->offset - m->skew + (lost - start));
+      if (!past_end) {
+        // The file covers the page now: it may have grown back since the
+        // touch faulted. Let the touch run again, a few times at most (a page
+        // a full disk cannot back faults each time, and is then replaced).
+        if (mm__retry_addr == lost && mm__retry_count >= 3) {
+          mm__retry_count = 0;
+        } else {
+          if (mm__retry_addr != lost) mm__retry_count = 0;
+          mm__retry_addr = lost;
+          mm__retry_count++;
+          __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+          errno = saved_errno;
+          return;
+        }
+      }
+      // Counted as started, and lost_from lowered, before the run is made:
+      // a call that began before this count and reads the run's zero pages
+      // finds the count changed when it ends, and lost_from inside its range
+      // (see mm_map_leave).
+      __atomic_add_fetch(&m->runs, 1, __ATOMIC_SEQ_CST);
+      size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+      while (lost - start < seen &&
+             !__atomic_compare_exchange_n(&m->lost_from, &seen, lost - start, 1, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST))
+        ;
+      // The run ends where the pages replaced before begin.
+      if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
+      int flags, prot;
+      mm__os_mode(m, &flags, &prot);
+      uintptr_t run_end = lost + page;
+      if (info->si_code == BUS_ADRERR && past_end)
+        run_end = (flags & MAP_SHARED) ? limit : mm__guard_private_run(lost, limit, page);
+      if (run_end <= lost) run_end = lost + page;
+      void *p = mmap((void *)lost, run_end - lost, prot | PROT_READ | PROT_WRITE,
+                     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED && run_end - lost > page) {
+        run_end = lost + page;
+        p = mmap((void *)lost, page, prot | PROT_READ | PROT_WRITE,
+                 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      }
+      if (p != MAP_FAILED) {
+        // Counted after the run is made and before lost_from is lowered: a
+        // check raising lost_from meanwhile (see mm__guard_check) either sees
+        // the count change and lowers it again, or raised it before the fresh
+        // read below, and the CAS lowers it.
+        __atomic_add_fetch(&m->faults, 1, __ATOMIC_SEQ_CST);
+        size_t offset = lost - start;
+        size_t cur = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+        while (offset < cur && !__atomic_compare_exchange_n(&m->lost_from, &cur, offset, 1,
+                                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+          ;
+        mm__guard_credit(lost, run_end, past_end);
+      }
+      __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+      if (p != MAP_FAILED) {
+        errno = saved_errno;
+        return;
+      }
+    }
+  }
+  errno = saved_errno;
+  mm__guard_chain(sig, info, context);
+}
+
+static int
+mm__guard_is_ours(const struct sigaction *sa) {
+  return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == mm__guard_handler;
+}
+
+// Installs the handler when SIGBUS is not ours (first use, or someone else,
+// such as libuv for a process.on('SIGBUS') listener, replaced it); what was
+// there becomes the handler faults that are not ours go to. With the lock held.
+static int
+mm__guard_install_locked(mm_error_t *err) {
+  struct sigaction current;
+  if (sigaction(SIGBUS, NULL, &current) == -1) return mm__fail(err, "sigaction", -errno);
+  if (mm__guard_is_ours(&current)) {
+    mm__guard_installed = 1;
+    return 0;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_sigaction = mm__guard_handler;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction *slot =
+      mm__guard_prev == &mm__guard_previous[0] ? &mm__guard_previous[1] : &mm__guard_previous[0];
+  if (sigaction(SIGBUS, &sa, slot) == -1) return mm__fail(err, "sigaction", -errno);
+  if (mm__guard_is_ours(slot)) return 0; // another thread got there between the two calls
+  __atomic_store_n(&mm__guard_prev, slot, __ATOMIC_RELEASE);
+  mm__guard_installed = 1;
+  return 0;
+}
+
+void
+mm__guard_reinstall(void) {
+  mm_error_t ignored;
+  pthread_mutex_lock(&mm__guard_lock);
+  if (mm__guard_installed) (void)mm__guard_install_locked(&ignored);
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+// Writes a record's fields as one seqlock step; with the lock held.
+static void
+mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_map_t *m) {
+  uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->seq, s + 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&r->start, start, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->map, m, __ATOMIC_RELAXED);
+  __atomic_store_n(&r->seq, s + 2, __ATOMIC_SEQ_CST);
+}
+
+// Waits until no handler pins r (after its fields changed).
+static void
+mm__guard_quiesce(mm_guard_record_t *r) {
+  while (__atomic_load_n(&r->users, __ATOMIC_SEQ_CST) != 0)
+    sched_yield();
+}
+
+// Records [start, start + length) as m's; with the lock held.
+static int
+mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_record_t **out,
+                        mm_error_t *err) {
+  int rc = 0;
+  if (!mm__guard_installed) rc = mm__guard_install_locked(err);
+  mm_guard_record_t *free_record = NULL;
+  mm_guard_block_t *b = &mm__guard_first;
+  while (rc == 0 && free_record == NULL) {
+    for (size_t i = 0; i < MM_GUARD_BLOCK && free_record == NULL; i++)
+      if (b->records[i].map == NULL) free_record = &b->records[i];
+    if (free_record != NULL) break;
+    if (b->next == NULL) {
+      mm_guard_block_t *next = calloc(1, sizeof(*next));
+      if (next == NULL) {
+        rc = mm__fail(err, "mmap", -ENOMEM);
+        break;
+      }
+      __atomic_store_n(&b->next, next, __ATOMIC_RELEASE);
+    }
+    b = b->next;
+  }
+  if (rc == 0) {
+    mm__guard_write_locked(free_record, start, start + length, m);
+    *out = free_record;
+  }
+  return rc;
+}
+
+int
+mm__guard_add(mm_map_t *m, mm_error_t *err) {
+  mm_guard_record_t *r = NULL;
+  pthread_mutex_lock(&mm__guard_lock);
+  int rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, &r, err);
+  pthread_mutex_unlock(&mm__guard_lock);
+  if (rc == 0) m->guard = r;
+  return rc;
+}
+
+void
+mm__guard_update(mm_map_t *m) {
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL) return;
+  pthread_mutex_lock(&mm__guard_lock);
+  if (m->os_base == NULL)
+    mm__guard_write_locked(r, 0, 0, NULL);
+  else
+    mm__guard_write_locked(r, (uintptr_t)m->os_base, (uintptr_t)m->os_base + m->os_length, m);
+  pthread_mutex_unlock(&mm__guard_lock);
+  mm__guard_quiesce(r);
+  if (m->os_base == NULL) m->guard = NULL;
+}
+
+void
+mm__guard_remove(mm_map_t *m) {
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL) return;
+  pthread_mutex_lock(&mm__guard_lock);
+  mm__guard_write_locked(r, 0, 0, NULL);
+  pthread_mutex_unlock(&mm__guard_lock);
+  mm__guard_quiesce(r);
+  m->guard = NULL;
+}
+
+// Tombstones of file mappings stay guarded, as if they were a map of their
+// own: a thread that touched a page of the file past its end just before
+// the page became a tombstone, and whose SIGBUS arrives after the swap, still
+// finds the range here; the handler maps a zero page there (as it would in
+// the map) and the touch runs again. The same covers file pages kept where
+// no tombstone could be made (see mm__retire).
+static mm_map_t mm__tomb_guard = {
+    .fd = MM_NO_FD,
+    .anonymous = 1,
+    .access = MM_ACCESS_WRITE,
+    .flags = MAP_PRIVATE,
+    .prot = PROT_READ | PROT_WRITE,
+    .lost_from = SIZE_MAX,
+};
+
+void
+mm__guard_tombstone(void *base, size_t length) {
+  mm_guard_record_t *r = NULL;
+  mm_error_t ignored;
+  pthread_mutex_lock(&mm__guard_lock);
+  (void)mm__guard_record_locked((uintptr_t)base, length, &mm__tomb_guard, &r, &ignored);
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+void
+mm__guard_tombstone_gone(void *base) {
+  mm_guard_record_t *found = NULL;
+  pthread_mutex_lock(&mm__guard_lock);
+  for (mm_guard_block_t *b = &mm__guard_first; b != NULL && found == NULL; b = b->next) {
+    for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
+      mm_guard_record_t *r = &b->records[i];
+      if (r->map == &mm__tomb_guard && r->start == (uintptr_t)base) {
+        mm__guard_write_locked(r, 0, 0, NULL);
+        found = r;
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&mm__guard_lock);
+  if (found != NULL) mm__guard_quiesce(found);
+}
+
+size_t
+mm__guard_lost(const mm_map_t *m) {
+  return __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+}
+
+uint32_t
+mm__guard_runs(const mm_map_t *m) {
+  return __atomic_load_n(&m->runs, __ATOMIC_SEQ_CST);
+}
+
+uint32_t
+mm__guard_faults(const mm_map_t *m) {
+  // seq_cst: read after the call's bracket is published (see "Per-call attribution").
+  return __atomic_load_n(&m->faults, __ATOMIC_SEQ_CST);
+}
+
+int
+mm__guard_cause(mm_map_t *m, mm_error_t *err) {
+  // SIGBUS does not say why a page could not be had; a file system with no
+  // free block is the usual reason for a page the file covers.
+  struct statvfs st;
+  if (m->fd != MM_NO_FD && fstatvfs(m->fd, &st) == 0 && st.f_bavail == 0)
+    return mm__fail(err, "mmap", -ENOSPC);
+  return mm__fail(err, "mmap", -EIO);
+}
+
+void
+mm__probe_write(uint8_t *p) {
+  __atomic_fetch_or(p, (uint8_t)0, __ATOMIC_RELAXED);
+}
+
+// Maps the file again over [a, z) of m (addresses).
+static int
+mm__guard_map_file(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, mm_error_t *err) {
+  uint64_t file_start = m->offset - m->skew;
+  void *p = mmap((void *)a, z - a, prot, flags | MAP_FIXED, m->fd,
+                 (off_t)(file_start + (a - (uintptr_t)m->os_base)));
+  if (p == MAP_FAILED) return mm__fail(err, "mmap", -errno);
+  return 0;
+}
+
+#ifdef __linux__
+#include <fcntl.h>
+
+// A private map's zero runs inside [a, z): the file is mapped again over
+// their pages, except those this process wrote (present and mapped by this
+// process alone, from /proc/self/pagemap: bits 63 and 56), which stay its
+// own as any copy-on-write page does. Pages never touched, or only read (the
+// shared zero page), show the file's bytes again.
+static int
+mm__guard_refill_private(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
+                         mm_error_t *err) {
+  size_t page = mm__page();
+  uint64_t entries[256];
+  uintptr_t run = a; // start of the pending run of pages to refill
+  for (uintptr_t p = a; p < z;) {
+    size_t n = (z - p) / page;
+    if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
+    ssize_t got = pagemap < 0 ? -1
+                              : pread(pagemap, entries, n * sizeof(uint64_t),
+                                      (off_t)(p / page * sizeof(uint64_t)));
+    if (got != (ssize_t)(n * sizeof(uint64_t))) memset(entries, 0, sizeof(entries));
+    for (size_t i = 0; i < n; i++, p += page) {
+      int written = (entries[i] >> 63 & 1) && (entries[i] >> 56 & 1);
+      if (!written) continue;
+      if (run < p) {
+        int rc = mm__guard_map_file(m, run, p, flags, prot, err);
+        if (rc < 0) return rc;
+      }
+      run = p + page;
+    }
+  }
+  if (run < z) return mm__guard_map_file(m, run, z, flags, prot, err);
+  return 0;
+}
+#endif
+
+// Maps the file again over [from, until) of m's OS mapping (page-aligned
+// offsets), where the guard put zero runs. A shared map's zero pages form
+// one run from lost_from on (see "Zero runs"): all of [from, until) is
+// replaced, and what views wrote there (which could never reach the file) is
+// dropped. A private map's runs stop at the pages this process copied, which
+// must survive: on Linux only the anonymous mappings inside the range (the
+// guard's runs, from /proc/self/maps) are refilled, and in them only the
+// pages this process did not write (see mm__guard_refill_private); elsewhere
+// the whole range is.
+static int
+mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
+  int flags, prot;
+  mm__os_mode(m, &flags, &prot);
+  uintptr_t base = (uintptr_t)m->os_base;
+#ifdef __linux__
+  if (!(flags & MAP_SHARED)) {
+    // The runs are read first, then refilled (each refill changes the list).
+    enum { MAX_RUNS = 64 };
+    uintptr_t runs[MAX_RUNS][2];
+    for (;;) {
+      FILE *f = fopen("/proc/self/maps", "re");
+      if (f == NULL) break;
+      char line[4352];
+      size_t count = 0;
+      int more = 0;
+      while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi, off, inode;
+        char perms[8];
+        unsigned dev_major, dev_minor;
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &dev_major, &dev_minor,
+                   &inode) != 7)
+          continue;
+        if (inode != 0 || dev_major != 0 || hi <= base + from || lo >= base + until) continue;
+        if (count == MAX_RUNS) {
+          more = 1;
+          break;
+        }
+        runs[count][0] = lo < base + from ? base + from : lo;
+        runs[count][1] = hi > base + until ? base + until : hi;
+        count++;
+      }
+      fclose(f);
+      int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+      int rc = 0;
+      for (size_t i = 0; i < count && rc == 0; i++)
+        rc = mm__guard_refill_private(m, runs[i][0], runs[i][1], flags, prot, pagemap, err);
+      if (pagemap >= 0) close(pagemap);
+      if (rc < 0 || !more) return rc;
+      // More runs than fit: the ones refilled are file mappings now; the
+      // next pass finds the rest (written pages kept are found again and
+      // kept again, so the pass count is bounded by the runs left).
+      from = runs[count - 1][1] - base;
+    }
+  }
+#endif
+  return mm__guard_map_file(m, base + from, base + until, flags, prot, err);
+}
+
+int
+mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
+  size_t page = mm__page();
+  // The count first: a run made after this read (possibly over pages refilled
+  // below) changes it before the run lowers lost_from (see the handler).
+  uint32_t before = __atomic_load_n(&m->faults, __ATOMIC_SEQ_CST);
+  size_t lost = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+  if (m->fd == MM_NO_FD) {
+    // Without a descriptor (trackfd false) the file cannot be asked; what the
+    // guard replaced stays lost.
+    *backed = lost < m->os_length ? lost : m->os_length;
+    return 0;
+  }
+  size_t covered;
+  int rc = mm_map_covered(m, &covered, err);
+  if (rc < 0) return rc;
+  if (lost < covered) {
+    // The file has grown back over pages the guard replaced: map the file's
+    // pages there again, up to the page holding the file's end.
+    size_t until = (covered + page - 1) / page * page;
+    rc = mm__guard_refill(m, lost, until, err);
+    if (rc < 0) return rc;
+    // lost_from only rises from the value read above, and only when no fault
+    // came in meanwhile: a handler on another thread may have just lowered it
+    // (or replaced a page inside [lost, until) again), and that must stand.
+    size_t next = until < m->os_length ? until : SIZE_MAX;
+    size_t expected = lost;
+    (void)__atomic_compare_exchange_n(&m->lost_from, &expected, next, 0, __ATOMIC_SEQ_CST,
+                                      __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&m->faults, __ATOMIC_SEQ_CST) != before) {
+      size_t seen = __atomic_load_n(&m->lost_from, __ATOMIC_ACQUIRE);
+      while (lost < seen && !__atomic_compare_exchange_n(&m->lost_from, &seen, lost, 1,
+                                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        ;
+    }
+  }
+  *backed = covered;
+  return 0;
+}
