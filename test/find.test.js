@@ -8,10 +8,17 @@ const helpers = require('./helpers')
 
 const GiB = 2 ** 30
 
-// The search kernels this CPU can run: searchKernel(0) picks the best and
-// returns its level (1 scalar, 2 SSE2, 3 AVX2).
-const BEST_KERNEL = binding.searchKernel(0)
-const KERNELS = [[1, 'scalar'], [2, 'SSE2'], [3, 'AVX2']].filter(([level]) => level <= BEST_KERNEL)
+// The search kernels this CPU can run (1 scalar, 2 SSE2, 3 AVX2 on x86-64, 4 NEON on AArch64):
+// searchKernel(level) throws for a level the CPU lacks; searchKernel(0) picks the best.
+const ALL_KERNELS = [[1, 'scalar'], [2, 'SSE2'], [3, 'AVX2'], [4, 'NEON']]
+const KERNELS = ALL_KERNELS.filter(([level]) => {
+  try {
+    return binding.searchKernel(level) === level
+  } catch {
+    return false
+  }
+})
+binding.searchKernel(0)
 
 const { skip } = helpers
 const res = helpers.resources()
@@ -123,8 +130,32 @@ function show (sub) {
   return JSON.stringify(Buffer.from(bytes).toString('latin1'))
 }
 
-// Every kernel this CPU has (scalar everywhere; SSE2 and AVX2 on x86-64),
-// forced in turn, must give the same answers.
+describe('search kernel choice', function () {
+  after(() => binding.searchKernel(0))
+
+  it('picks the widest kernel of this architecture and refuses the kernels of others', function () {
+    const best = binding.searchKernel(0)
+    const names = KERNELS.map(([, name]) => name)
+    if (process.arch === 'arm64') {
+      assert.strictEqual(best, 4)
+      assert.deepStrictEqual(names, ['scalar', 'NEON'])
+    } else if (process.arch === 'x64') {
+      assert.ok(best === 2 || best === 3, `x64 picked level ${best}`)
+      assert.deepStrictEqual(names, best === 3 ? ['scalar', 'SSE2', 'AVX2'] : ['scalar', 'SSE2'])
+    } else {
+      assert.strictEqual(best, 1)
+      assert.deepStrictEqual(names, ['scalar'])
+    }
+    for (const [level] of ALL_KERNELS.filter(([l]) => !KERNELS.some(([k]) => k === l))) {
+      helpers.assertCode(() => binding.searchKernel(level), RangeError, 'ERR_OUT_OF_RANGE')
+      assert.strictEqual(binding.searchKernel(), best, 'a refused level leaves the kernel as it was')
+    }
+    for (const bad of [-1, 5, 99]) helpers.assertCode(() => binding.searchKernel(bad), RangeError, 'ERR_OUT_OF_RANGE')
+  })
+})
+
+// Every kernel this CPU has (scalar everywhere; SSE2 and AVX2 on x86-64, NEON on
+// AArch64), forced in turn, must give the same answers.
 for (const [level, name] of KERNELS) {
   describe(`find, rfind and count against bytes semantics (${name} kernel)`, function () {
     before(() => assert.strictEqual(binding.searchKernel(level), level))
@@ -490,8 +521,12 @@ describe('find, rfind and count never read outside [start, end)', function () {
     fs.closeSync(fd)
     const needles = ['abcd', 'bcd', 'cd', 'abcdefgh', 'xabcd', 'xxxxxxxabcd', 'c\\0', 'abc\\0\\0\\0\\0']
     for (let k = 5; k <= 70; k++) needles.push('x'.repeat(k - 4) + 'abcd', 'abc' + 'x'.repeat(k - 3))
-    for (let level = 1; level <= binding.searchKernel(0); level++) {
-      binding.searchKernel(level)
+    for (const level of [1, 2, 3, 4]) {
+      try {
+        binding.searchKernel(level)
+      } catch {
+        continue // not on this CPU
+      }
       let misses = 0
       for (const sub of needles) {
         const got = [m.find(sub, 0, P), m.find(sub, P - 4, P), m.find(sub, P - 3, P), m.find(sub, P - 1, P),
