@@ -11,6 +11,16 @@ const { spawnSync } = require('child_process')
 const root = path.join(__dirname, '..')
 const isWindows = process.platform === 'win32'
 const isLinux = process.platform === 'linux'
+// A 32-bit process (linux-arm in the armv7l stage): size_t and the address space are 32 bits.
+const is32Bit = ['arm', 'ia32', 'mips', 'mipsel', 'ppc'].includes(process.arch)
+// The JavaScript runtime running the suite: 'bun', 'deno' or 'node'.
+const runtime = process.versions.bun ? 'bun' : process.versions.deno ? 'deno' : 'node'
+// How far the slowest stress tests scale their rounds down (MMAP_NATIVE_TEST_SCALE, in (0, 1]):
+// the emulated stages (qemu) set 0.1. scaled(n) is never below 1.
+const SCALE = Math.min(1, Math.max(Number(process.env.MMAP_NATIVE_TEST_SCALE) || 1, 0.001))
+function scaled (n) {
+  return Math.max(1, Math.round(n * SCALE))
+}
 let dir = null
 
 // A temp folder for this test process, removed when it exits.
@@ -108,6 +118,12 @@ function skip (ctx, reason) {
 // Skips a test of something Windows does not have, with the reason.
 function posixOnly (ctx, reason) {
   if (isWindows) skip(ctx, `POSIX only: ${reason}`)
+}
+
+// Skips a test that maps more than a 32-bit process can address (4 GiB, less what the
+// process already uses), saying how much it needs.
+function needs64Bit (ctx, what) {
+  if (is32Bit) skip(ctx, `needs a 64-bit address space: ${what}`)
 }
 
 // Skips a test that counts mappings and descriptors in /proc (Linux only). Windows:
@@ -241,6 +257,10 @@ function fdFlags (fd) {
 
 module.exports = {
   root,
+  is32Bit,
+  runtime,
+  scaled,
+  needs64Bit,
   tempDir,
   tempFile,
   sparseFile,
