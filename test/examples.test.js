@@ -37,7 +37,10 @@ function sparseWith (size, pieces) {
   if (file === null) return null
   const fd = fs.openSync(file, 'r+')
   try {
-    for (const [offset, text] of pieces) fs.writeSync(fd, Buffer.from(text, 'latin1'), 0, undefined, offset)
+    for (const [offset, text] of pieces) {
+      const bytes = Buffer.from(text, 'latin1')
+      fs.writeSync(fd, bytes, 0, bytes.length, offset) // an explicit length: Bun writes nothing for undefined
+    }
   } finally {
     fs.closeSync(fd)
   }
