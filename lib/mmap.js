@@ -299,6 +299,9 @@ class Mmap {
   get buffer () {
     checkThis(this)
     const handle = this.#live()
+    // A runtime that moves an external ArrayBuffer given in a transfer list (Deno; Node copies
+    // it) leaves this one detached: the map is still open, so it gets a new view.
+    if (this.#buffer !== null && this.#buffer.byteLength !== this.#length) this.#buffer = null
     if (this.#buffer === null) {
       if (this.#length === 0) {
         this.#buffer = new ArrayBuffer(0)

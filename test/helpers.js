@@ -231,11 +231,13 @@ function errnoOf (code) {
   throw new Error(`no errno named ${code}`)
 }
 
-// The open descriptors of this process (without the one readdir itself used).
+// The open descriptors of this process (without the one readdir itself used, gone by now).
+// readlink, not fstat: Deno's fstat knows only the descriptors its own fs opened, not those the
+// addon duplicates.
 function openFds () {
   return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
     try {
-      fs.fstatSync(fd)
+      fs.readlinkSync(`/proc/self/fd/${fd}`)
       return true
     } catch {
       return false
