@@ -320,14 +320,16 @@ describe('failed operations change nothing', function () {
 })
 
 describe('create/close cycles under stress', function () {
-  it('20,000 cycles of scripts/stress.js leave mappings, descriptors and RSS flat', function () {
+  // MMAP_NATIVE_TEST_SCALE scales the cycles down in the emulated stages (helpers.scaled).
+  const cycles = helpers.scaled(20000)
+  it(`${cycles.toLocaleString('en-US')} cycles of scripts/stress.js leave mappings, descriptors and RSS flat`, function () {
     if (!isLinux) this.skip('counts mappings and descriptors in /proc (Linux)')
-    const r = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'scripts', 'stress.js'), '--count', '20000'],
+    const r = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'scripts', 'stress.js'), '--count', String(cycles)],
       { encoding: 'utf8', timeout: 120000 })
     assert.deepStrictEqual([r.status, r.signal], [0, null], `${r.stdout}\n${r.stderr}`)
     const lines = r.stdout.trim().split('\n')
     const result = JSON.parse(lines[lines.length - 1])
-    assert.strictEqual(result.count, 20000)
+    assert.strictEqual(result.count, cycles)
     assert.deepStrictEqual(result.problems, [])
     assert.strictEqual(result.end.ours, 0)
     assert.ok(result.end.fds - result.start.fds <= 4)
