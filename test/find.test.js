@@ -380,13 +380,14 @@ for (const [level, name] of KERNELS) {
 
 describe('find, rfind and count past 2 GiB and 4 GiB', function () {
   afterEach(cleanup)
-  this.timeout(120000)
+  this.timeout(require('./helpers').slow(120000))
 
   const SIZE = 6 * GiB
   const NEEDLE = Buffer.from('needle!')
   const AT = [2 ** 31 - 3, 2 ** 31 + 5, 2 ** 32 - 1, 2 ** 32 + 7]
 
   it('finds needles just below and past 2 GiB and 4 GiB of a 6 GiB sparse file exactly', function () {
+    helpers.needs64Bit(this, 'maps a 6 GiB file whole')
     const file = helpers.sparseFile(SIZE)
     if (file === null) skip(this, 'the filesystem here does not make cheap 6 GiB sparse files')
     const fd = fs.openSync(file, 'r+')

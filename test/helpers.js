@@ -21,6 +21,12 @@ const SCALE = Math.min(1, Math.max(Number(process.env.MMAP_NATIVE_TEST_SCALE) ||
 function scaled (n) {
   return Math.max(1, Math.round(n * SCALE))
 }
+// How much longer time limits are (MMAP_NATIVE_TEST_SLOWDOWN, >= 1): the emulated stages run
+// several times slower than the machine, so their test and child-process limits grow with it.
+const SLOWDOWN = Math.max(Number(process.env.MMAP_NATIVE_TEST_SLOWDOWN) || 1, 1)
+function slow (ms) {
+  return ms * SLOWDOWN
+}
 let dir = null
 
 // A temp folder for this test process, removed when it exits.
@@ -69,7 +75,7 @@ function removeFile (file) {
 
 // Runs `code` in a child node process with the package loadable as
 // require(MMAP) and returns { status, signal, stdout, stderr }.
-function runChild (code, { args = [], env = {}, timeout = 120000 } = {}) {
+function runChild (code, { args = [], env = {}, timeout = slow(120000) } = {}) {
   const prelude = `const MMAP = ${JSON.stringify(root)};\n`
   const r = spawnSync(process.execPath, ['--expose-gc', ...args, '-e', prelude + code], {
     env: { ...process.env, ...env },
@@ -262,6 +268,7 @@ module.exports = {
   is32Bit,
   runtime,
   scaled,
+  slow,
   needs64Bit,
   tempDir,
   tempFile,

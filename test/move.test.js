@@ -157,7 +157,7 @@ describe('move', function () {
 
 describe('move past 4 GiB', function () {
   afterEach(cleanup)
-  this.timeout(120000)
+  this.timeout(require('./helpers').slow(120000))
 
   const SIZE = 6 * GiB
 

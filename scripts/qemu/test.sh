@@ -57,6 +57,8 @@ export MM_QEMU_NODE="$W/node"
 export NODE_OPTIONS="--require $SRC/scripts/qemu/exec-path.js"
 export MMAP_NATIVE_ADDON="$addon"
 export MMAP_NATIVE_TEST_SCALE=${MMAP_NATIVE_TEST_SCALE:-0.1}
+# Emulation runs several times slower: test and child-process time limits grow tenfold.
+export MMAP_NATIVE_TEST_SLOWDOWN=${MMAP_NATIVE_TEST_SLOWDOWN:-10}
 [ -f "$SRC/node_modules/mocha/bin/mocha.js" ] || (cd "$SRC" && npm install --no-audit --no-fund --silent)
 mocha=$SRC/node_modules/mocha/bin/mocha.js
 # Mocha 12 needs require() of ES modules (Node 20.19+); the newest armv7l Node is 20.11.
