@@ -37,7 +37,7 @@ node "$SRC/scripts/prebuild.js" --no-host --cross "$tuple" --out "$W" >"$W/build
   exit 1
 }
 addon="$W/prebuilds/$tuple/mmap-native.glibc.node"
-say "addon built: $(file -b "$addon" | cut -d, -f1-2)"
+say "addon built: $addon ($(stat -c %s "$addon") bytes)"
 
 # 4. The C kernel tests against the reference, built by the cross compiler with AddressSanitizer
 # and UndefinedBehaviorSanitizer, run under qemu (LeakSanitizer cannot run under qemu-user: it
