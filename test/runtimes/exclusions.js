@@ -60,8 +60,31 @@ EXCLUSIONS.qemu = {
     'reads the VmFlags of /proc/self/smaps, which qemu-user makes up for the guest rather than reading the kernel\'s'
 }
 
+// What scripts/qemu/probe.c (plain C, no addon) found this qemu-user doing wrong for its guest
+// (MM_QEMU_DEFECTS): the tests that depend on it are skipped only where the probe finds the defect.
+const TRUNCATED = 'a file truncated under its map '
+const SIGBUS_ADDR = 'this qemu-user reports the wrong si_addr for a SIGBUS past a file\'s end (scripts/qemu/probe.c shows it without the addon; qemu-user 7.2 for 32-bit ARM reports the next page), so no fault guard can tell which page to replace'
+EXCLUSIONS['qemu:sigbus-addr'] = {
+  [TRUNCATED + 'makes the module\'s own reads of the lost part throw ERR_MMAP_TRUNCATED']: SIGBUS_ADDR,
+  [TRUNCATED + 'makes the module\'s own writes to the lost part throw ERR_MMAP_TRUNCATED']: SIGBUS_ADDR,
+  [TRUNCATED + 'lets views read the lost part as zeros without killing the process']: SIGBUS_ADDR,
+  [TRUNCATED + 'keeps the rest of the map working and size() reports the new size']: SIGBUS_ADDR,
+  [TRUNCATED + 'keeps failing calls on the lost part after a view touched it first']: SIGBUS_ADDR,
+  [TRUNCATED + 'shows the file\'s bytes again, to calls and new views, when the file grows back']: SIGBUS_ADDR,
+  [TRUNCATED + 'recovers through resize(), which grows the file back']: SIGBUS_ADDR,
+  [TRUNCATED + 'guards read-only, copy-on-write and offset maps too']: SIGBUS_ADDR,
+  'failed operations change nothing writes into pages a full tmpfs cannot back fail with a coded error, write nothing and do not crash': SIGBUS_ADDR
+}
+EXCLUSIONS['qemu:mmap-offset-64'] = {
+  'sizes past 32 bits maps windows at file offsets past 4 GiB and 8 GiB (64-bit file offsets), reading and writing there':
+    'this qemu-user maps the low 32 bits of a file offset past 4 GiB for a 32-bit guest (scripts/qemu/probe.c shows it without the addon; qemu-user 7.2\'s mmap2), though the addon passes the whole 64-bit offset'
+}
+
 const emulated = Boolean(process.env.MM_QEMU_NODE)
-const table = emulated ? EXCLUSIONS.qemu : EXCLUSIONS[runtime] || {}
+const defects = (process.env.MM_QEMU_DEFECTS || '').split(/\s+/).filter(Boolean)
+const table = emulated
+  ? Object.assign({}, EXCLUSIONS.qemu, ...defects.map((d) => EXCLUSIONS[`qemu:${d}`] || {}))
+  : EXCLUSIONS[runtime] || {}
 const label = emulated ? `qemu-user (${process.arch})` : runtime
 const seen = new Set()
 
