@@ -120,8 +120,14 @@ function needlesFor (hay) {
   return list
 }
 
+// Every start and end in -17..17; every other one (and 0) where MMAP_NATIVE_TEST_SCALE scales the
+// tests down (the emulated stages: the 16-byte maps reach no vector kernel, which
+// test/native checks under qemu).
 const INDICES = []
-for (let i = -17; i <= 17; i++) INDICES.push(i)
+const INDEX_STEP = helpers.scaled(1000) < 1000 ? 2 : 1
+for (let i = -17; i <= 17; i += INDEX_STEP) INDICES.push(i)
+if (!INDICES.includes(0)) INDICES.push(0)
+const INDEX_TITLE = INDEX_STEP === 1 ? 'every start and end in -17..17' : 'every other start and end in -17..17 (scaled down)'
 
 // A needle in any form, shown as a latin1 string for failure messages.
 function show (sub) {
@@ -162,7 +168,7 @@ for (const [level, name] of KERNELS) {
     after(() => binding.searchKernel(0))
     afterEach(cleanup)
 
-    it('match bytes.find/rfind/count for every start and end in -17..17 and every needle form', function () {
+    it(`match bytes.find/rfind/count for ${INDEX_TITLE} and every needle form`, function () {
       const bad = []
       for (const hay of HAYSTACKS) {
         const m = mapOf(hay)
