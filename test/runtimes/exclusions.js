@@ -15,6 +15,8 @@ const DENO_WORKERS = 'Deno\'s worker_threads: a worker that ends by closing its 
 const BAD_REGEXP = 'examples: bad input gives one clear line on stderr and exit status 2 grep.js ( '
 const JSC_REGEXP = 'expects V8\'s wording of the regular expression\'s SyntaxError; JavaScriptCore says \'missing )\' (grep.js still exits 2 with one line)'
 
+const DENO_SPAWN = 'hands its scenarios to CPython through spawnSync()\'s input; Deno\'s spawnSync() never returns when the input and the output both pass a pipe\'s capacity (spawnSync(\'cat\', { input: 200 KB }) hangs too)'
+
 const EXCLUSIONS = {
   bun: {
     'esm: the "exports" map keeps lib/ private: deep imports fail with ERR_PACKAGE_PATH_NOT_EXPORTED for import and require':
@@ -42,6 +44,8 @@ const EXCLUSIONS = {
       'Deno moves an external ArrayBuffer given in a transfer list (Node copies it); see the README on Deno',
     'transferring mapped memory never moves a mapped buffer through postMessage() with a transfer list':
       'Deno moves an external ArrayBuffer given in a transfer list (Node copies it); see the README on Deno',
+    'differential: CPython mmap as the oracle agrees with CPython on 200 random scenarios: values, errors, position, length, map and file bytes': DENO_SPAWN,
+    'differential: CPython mmap as the oracle reaches every method, every error the module throws for bad input, and every map kind': DENO_SPAWN,
     'leaks thousands of flushAsync() calls leave no mappings nor descriptors behind':
       'Deno runs Node-API async work on its own thread pool, which starts threads (a stack mapping each) as the load asks, so the mapping count measures that pool',
     'a file truncated under its map leaves a SIGBUS that is not a fault in a map to the default action':
