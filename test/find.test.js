@@ -386,7 +386,7 @@ for (const [level, name] of KERNELS) {
 
 describe('find, rfind and count past 2 GiB and 4 GiB', function () {
   afterEach(cleanup)
-  this.timeout(require('./helpers').slow(120000))
+  this.timeout(helpers.slow(120000))
 
   const SIZE = 6 * GiB
   const NEEDLE = Buffer.from('needle!')

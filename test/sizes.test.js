@@ -35,7 +35,7 @@ function assertTooLarge (fn) {
 }
 
 describe('sizes past 32 bits', function () {
-  this.timeout(require('./helpers').slow(120000))
+  this.timeout(helpers.slow(120000))
   afterEach(res.cleanup)
 
   it('maps a 5 GiB file whole with length 0 on 64 bits, and refuses it on 32 bits instead of mapping 1 GiB', function () {

@@ -5,6 +5,9 @@
 //                   7.2 for 32-bit guests)
 //   sigbus-addr     the si_addr of a SIGBUS from a page past a file's end is not the address
 //                   touched (qemu-user 7.2 for 32-bit ARM reports one page further)
+//   madvise-any     madvise() with an advice the kernel does not know succeeds (qemu-user
+//                   treats every madvise() as a no-op)
+//   prot-bits       mmap() with unknown PROT_* bits fails with EINVAL where Linux ignores them
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
 #include <fcntl.h>
@@ -36,7 +39,16 @@ main(int argc, char **argv) {
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return 2;
   unlink(path);
-  int offset_ok = 0, sigbus_ok = 0;
+  int offset_ok = 0, sigbus_ok = 0, madvise_ok = 0, prot_ok = 0;
+
+  char *anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (anon != MAP_FAILED) {
+    madvise_ok = madvise(anon, 4096, 9999) == -1;
+    munmap(anon, 4096);
+  }
+  anon = mmap(NULL, 4096, -1, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  prot_ok = anon != MAP_FAILED;
+  if (anon != MAP_FAILED) munmap(anon, 4096);
 
   off_t far = ((off_t)1 << 32) + 3 * 4096;
   if (ftruncate(fd, far + 4096) == 0 && pwrite(fd, "past four", 9, far) == 9) {
@@ -61,6 +73,7 @@ main(int argc, char **argv) {
       }
     }
   }
-  printf("%s%s\n", offset_ok ? "" : "mmap-offset-64 ", sigbus_ok ? "" : "sigbus-addr");
+  printf("%s%s%s%s\n", offset_ok ? "" : "mmap-offset-64 ", sigbus_ok ? "" : "sigbus-addr ",
+         madvise_ok ? "" : "madvise-any ", prot_ok ? "" : "prot-bits");
   return 0;
 }

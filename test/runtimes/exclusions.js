@@ -61,10 +61,6 @@ const EXCLUSIONS = {
 
 // What qemu-user (scripts/qemu/test.sh) does differently from a Linux kernel.
 EXCLUSIONS.qemu = {
-  'bad input answers every wrong value with the coded error the error table names, on an open map':
-    'qemu-user refuses mmap() with unknown PROT_* bits (EINVAL) where the x86-64 kernel ignores them, and accepts any madvise() advice as a no-op',
-  'read and write madvise(option, start, length) reports an option the kernel refuses as EINVAL from madvise':
-    'qemu-user accepts any madvise() advice as a no-op, so no advice is refused',
   'memory a view may still reach is never unmapped under it leaves a tombstone over a closed map while a view lives, and unmaps it once the view is collected':
     'reads the VmFlags of /proc/self/smaps, which qemu-user makes up for the guest rather than reading the kernel\'s'
 }
@@ -83,6 +79,16 @@ EXCLUSIONS['qemu:sigbus-addr'] = {
   [TRUNCATED + 'recovers through resize(), which grows the file back']: SIGBUS_ADDR,
   [TRUNCATED + 'guards read-only, copy-on-write and offset maps too']: SIGBUS_ADDR,
   'failed operations change nothing writes into pages a full tmpfs cannot back fail with a coded error, write nothing and do not crash': SIGBUS_ADDR
+}
+const MADVISE_ANY = 'this qemu-user accepts any madvise() advice as a no-op (scripts/qemu/probe.c shows it without the addon), so no advice is refused'
+EXCLUSIONS['qemu:madvise-any'] = {
+  'read and write madvise(option, start, length) reports an option the kernel refuses as EINVAL from madvise': MADVISE_ANY,
+  'differential: CPython mmap as the oracle agrees with CPython on 200 random scenarios: values, errors, position, length, map and file bytes':
+    MADVISE_ANY + ', while the oracle, the host\'s CPython, gets EINVAL from the real kernel'
+}
+EXCLUSIONS['qemu:prot-bits'] = {
+  'bad input answers every wrong value with the coded error the error table names, on an open map':
+    'this qemu-user refuses mmap() with unknown PROT_* bits (EINVAL) where Linux ignores them, and accepts any madvise() advice (scripts/qemu/probe.c shows both without the addon)'
 }
 EXCLUSIONS['qemu:mmap-offset-64'] = {
   'sizes past 32 bits maps windows at file offsets past 4 GiB and 8 GiB (64-bit file offsets), reading and writing there':
