@@ -43,7 +43,7 @@ say "addon built: $addon ($(stat -c %s "$addon") bytes)"
 # and UndefinedBehaviorSanitizer, run under qemu (LeakSanitizer cannot run under qemu-user: it
 # stops the process's threads with ptrace; leaks are the x86 native stage's to find).
 if [ "${MM_QEMU_NATIVE:-1}" = 1 ]; then # MM_QEMU_NATIVE=0 leaves them out while iterating on the suite
-  make -s -C "$SRC/test/native" check CC="$prefix-gcc" OUT="$W/search-test" \
+  make -s -C "$SRC/test/native" cross-check CC="$prefix-gcc" OUT_DIR="$W" \
     RUN="env ASAN_OPTIONS=detect_leaks=0 $qemu"
   say "native kernel tests passed"
 fi
