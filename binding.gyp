@@ -27,6 +27,7 @@
           }
         }],
         ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }],
+        ["OS!='win'", { "defines": ["_FILE_OFFSET_BITS=64"] }],
         ["mm_no_mremap=='true'", { "defines": ["MM_NO_MREMAP"] }]
       ]
     }

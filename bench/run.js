@@ -371,7 +371,7 @@ function commandLine () {
   return `node bench/run.js${args.length ? ' ' + args.join(' ') : ''}`
 }
 
-const KERNEL_NAMES = { 1: 'scalar', 2: 'SSE2', 3: 'AVX2' }
+const KERNEL_NAMES = { 1: 'scalar', 2: 'SSE2', 3: 'AVX2', 4: 'NEON' }
 
 // The benchmark -----------------------------------------------------------------
 
@@ -638,9 +638,13 @@ async function main () {
   // other kernels -----------------------------------------------------------------------
   log('forced search kernels ...')
   try {
-    for (const level of [2, 1]) {
-      if (level >= autoKernel) continue
-      binding.searchKernel(level)
+    for (const level of [3, 2, 1]) {
+      if (level === autoKernel) continue
+      try {
+        binding.searchKernel(level) // throws where the CPU lacks the level (x86 levels on ARM)
+      } catch {
+        continue
+      }
       const kf = await timeIt(() => m.find(NEEDLES.common, ws, we), runs)
       check(`m.find(common) with the ${KERNEL_NAMES[level]} kernel`, kf.value, P.common)
       if (memmem) row({ op: `find 16 B, common first byte, ${KERNEL_NAMES[level]} kernel`, native: result(kf.ns, bytesFind), baseline: 'glibc memmem', base: result(memmem.common, bytesFind), kernelRow: true, chart: `find, common 1st byte, ${KERNEL_NAMES[level]} vs memmem` })

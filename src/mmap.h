@@ -205,7 +205,14 @@ uint64_t mm_count_span(const uint8_t *hay, size_t n, const uint8_t *needle, size
 
 // The search kernels in use: MM_KERNEL_AUTO picks the best the CPU has.
 // Setting a level the CPU lacks fails (-1); tests force each level in turn.
-enum { MM_KERNEL_AUTO = 0, MM_KERNEL_SCALAR = 1, MM_KERNEL_SSE2 = 2, MM_KERNEL_AVX2 = 3 };
+// SSE2 and AVX2 exist on x86-64, NEON on AArch64; scalar everywhere.
+enum {
+  MM_KERNEL_AUTO = 0,
+  MM_KERNEL_SCALAR = 1,
+  MM_KERNEL_SSE2 = 2,
+  MM_KERNEL_AVX2 = 3,
+  MM_KERNEL_NEON = 4
+};
 int mm_search_set_kernel(int level);
 int mm_search_kernel(void);
 

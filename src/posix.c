@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+// File offsets past 4 GiB need a 64-bit off_t, which 32-bit systems give only
+// with _FILE_OFFSET_BITS=64 (binding.gyp).
+_Static_assert(sizeof(off_t) == 8, "off_t must have 64 bits: build with -D_FILE_OFFSET_BITS=64");
+
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif

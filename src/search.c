@@ -1,5 +1,5 @@
-// search.c: byte-string search kernels for find, rfind and count: portable C, SSE2 and AVX2 (chosen
-// at run time); no OS calls.
+// search.c: byte-string search kernels for find, rfind and count: portable C, SSE2 and AVX2 on
+// x86-64, NEON on AArch64 (chosen at run time); no OS calls.
 #include "mmap.h"
 
 #include <string.h>
@@ -7,6 +7,11 @@
 #if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
 #define MM_X86 1
 #include <immintrin.h>
+#endif
+
+#if defined(__aarch64__) && defined(__GNUC__)
+#define MM_NEON 1
+#include <arm_neon.h>
 #endif
 
 // Needle plans ----------------------------------------------------------------
@@ -329,6 +334,100 @@ mm__count_byte_avx2(const uint8_t *hay, size_t n, uint8_t c) {
 
 #endif // MM_X86
 
+// NEON kernels (AArch64) --------------------------------------------------------
+//
+// The SSE2 algorithms on 16-byte NEON vectors (AdvSIMD is part of every ARMv8-A
+// CPU). NEON has no movemask: a compare result narrowed by 4 bits (shrn) gives
+// a 64-bit mask with a nibble per byte, of which the top bit is kept, so lane
+// j is bit 4j + 3. Steps cover 32 candidates and are taken only while
+// i <= n - k - 31, so their loads end at or before n - 1, as in the SSE2 kernels.
+
+#ifdef MM_NEON
+
+#define MM_NEON_LANES 0x8888888888888888ull
+
+static inline uint64_t
+mm__nibbles(uint8x16_t eq) {
+  uint8x8_t narrowed = vshrn_n_u16(vreinterpretq_u16_u8(eq), 4);
+  return vget_lane_u64(vreinterpret_u64_u8(narrowed), 0) & MM_NEON_LANES;
+}
+
+static inline uint8x16_t
+mm__eqn16(const uint8_t *p, uint8x16_t v) {
+  return vceqq_u8(vld1q_u8(p), v);
+}
+
+static int64_t
+mm__find_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
+  if (k > n) return -1;
+  const uint8x16_t v1 = vdupq_n_u8(nd->s[r1]), v2 = vdupq_n_u8(nd->s[r2]);
+  size_t i = 0;
+  for (; n - k >= 31 && i <= n - k - 31; i += 32) {
+    uint8x16_t e0 = mm__eqn16(hay + i + r1, v1), e1 = mm__eqn16(hay + i + r1 + 16, v1);
+    if (vmaxvq_u8(vorrq_u8(e0, e1)) == 0) continue;
+    for (size_t half = 0; half < 2; half++) {
+      size_t base = i + half * 16;
+      uint64_t mask = mm__nibbles(vandq_u8(half == 0 ? e0 : e1, mm__eqn16(hay + base + r2, v2)));
+      while (mask != 0) {
+        size_t at = base + ((unsigned)__builtin_ctzll(mask) >> 2);
+        if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
+        mask &= mask - 1;
+      }
+    }
+  }
+  int64_t rest = mm__find_scalar(hay + i, n - i, nd);
+  return rest < 0 ? -1 : rest + (int64_t)i;
+}
+
+// Steps of 32 candidates from the top: [s, s + 32) with s = end - 32 load up
+// to s + (k - 1) + 31 = end + k - 2 <= n - 1.
+static int64_t
+mm__rfind_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+  const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
+  if (k > n) return -1;
+  const uint8x16_t v1 = vdupq_n_u8(nd->s[r1]), v2 = vdupq_n_u8(nd->s[r2]);
+  size_t end = n - k + 1; // candidates left: [0, end)
+  while (end >= 32) {
+    size_t s = end - 32;
+    end = s;
+    uint8x16_t e0 = mm__eqn16(hay + s + r1, v1), e1 = mm__eqn16(hay + s + r1 + 16, v1);
+    if (vmaxvq_u8(vorrq_u8(e0, e1)) == 0) continue;
+    for (size_t half = 2; half-- > 0;) {
+      size_t base = s + half * 16;
+      uint64_t mask = mm__nibbles(vandq_u8(half == 0 ? e0 : e1, mm__eqn16(hay + base + r2, v2)));
+      while (mask != 0) {
+        unsigned bit = 63u - (unsigned)__builtin_clzll(mask);
+        size_t at = base + (bit >> 2);
+        if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
+        mask &= ~((uint64_t)1 << bit);
+      }
+    }
+  }
+  return end == 0 ? -1 : mm__rfind_scalar(hay, end + k - 1, nd);
+}
+
+// Counts bytes equal to c: compare results (-1 per match) accumulate in byte
+// lanes for at most 255 blocks, then are summed across the vector (at most
+// 255 * 16, which a 16-bit sum holds).
+static uint64_t
+mm__count_byte_neon(const uint8_t *hay, size_t n, uint8_t c) {
+  const uint8x16_t needle = vdupq_n_u8(c);
+  uint64_t total = 0;
+  size_t i = 0;
+  while (n - i >= 16) {
+    size_t blocks = (n - i) / 16;
+    if (blocks > 255) blocks = 255;
+    uint8x16_t lanes = vdupq_n_u8(0);
+    for (size_t b = 0; b < blocks; b++, i += 16)
+      lanes = vsubq_u8(lanes, vceqq_u8(vld1q_u8(hay + i), needle));
+    total += vaddlvq_u8(lanes);
+  }
+  return total + mm__count_byte_scalar(hay + i, n - i, c);
+}
+
+#endif // MM_NEON
+
 // Dispatch --------------------------------------------------------------------
 
 typedef struct mm_kernels_s {
@@ -342,6 +441,9 @@ static const mm_kernels_t mm__scalar = {mm__find_scalar, mm__rfind_scalar, mm__c
 static const mm_kernels_t mm__sse2 = {mm__find_sse2, mm__rfind_sse2, mm__count_byte_sse2};
 static const mm_kernels_t mm__avx2 = {mm__find_avx2, mm__rfind_avx2, mm__count_byte_avx2};
 #endif
+#ifdef MM_NEON
+static const mm_kernels_t mm__neon = {mm__find_neon, mm__rfind_neon, mm__count_byte_neon};
+#endif
 
 // Set once, before any search runs concurrently; a plain pointer is enough
 // because every value it takes is a valid table.
@@ -354,15 +456,27 @@ mm__best_level(void) {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2")) return MM_KERNEL_AVX2;
   return MM_KERNEL_SSE2;
+#elif defined(MM_NEON)
+  return MM_KERNEL_NEON; // AdvSIMD is part of every ARMv8-A CPU
 #else
   return MM_KERNEL_SCALAR;
 #endif
 }
 
+// Whether this CPU can run the kernels of a level: the x86 levels are
+// ordered (AVX2 implies SSE2); NEON stands beside them.
+static int
+mm__level_ok(int level) {
+  int best = mm__best_level();
+  if (level == MM_KERNEL_SCALAR) return 1;
+  if (level == MM_KERNEL_NEON || best == MM_KERNEL_NEON) return level == best;
+  return level >= MM_KERNEL_SCALAR && level <= best;
+}
+
 int
 mm_search_set_kernel(int level) {
   if (level == MM_KERNEL_AUTO) level = mm__best_level();
-  if (level > mm__best_level() || level < MM_KERNEL_SCALAR) return -1;
+  if (!mm__level_ok(level)) return -1;
   switch (level) {
 #ifdef MM_X86
   case MM_KERNEL_AVX2:
@@ -370,6 +484,11 @@ mm_search_set_kernel(int level) {
     break;
   case MM_KERNEL_SSE2:
     mm__kernels = &mm__sse2;
+    break;
+#endif
+#ifdef MM_NEON
+  case MM_KERNEL_NEON:
+    mm__kernels = &mm__neon;
     break;
 #endif
   default:

@@ -11,6 +11,22 @@ const { spawnSync } = require('child_process')
 const root = path.join(__dirname, '..')
 const isWindows = process.platform === 'win32'
 const isLinux = process.platform === 'linux'
+// A 32-bit process (linux-arm in the armv7l stage): size_t and the address space are 32 bits.
+const is32Bit = ['arm', 'ia32', 'mips', 'mipsel', 'ppc'].includes(process.arch)
+// The JavaScript runtime running the suite: 'bun', 'deno' or 'node'.
+const runtime = process.versions.bun ? 'bun' : process.versions.deno ? 'deno' : 'node'
+// How far the slowest stress tests scale their rounds down (MMAP_NATIVE_TEST_SCALE, in (0, 1]):
+// the emulated stages (qemu) set 0.1. scaled(n) is never below 1.
+const SCALE = Math.min(1, Math.max(Number(process.env.MMAP_NATIVE_TEST_SCALE) || 1, 0.001))
+function scaled (n) {
+  return Math.max(1, Math.round(n * SCALE))
+}
+// How much longer time limits are (MMAP_NATIVE_TEST_SLOWDOWN, >= 1): the emulated stages run
+// several times slower than the machine, so their test and child-process limits grow with it.
+const SLOWDOWN = Math.max(Number(process.env.MMAP_NATIVE_TEST_SLOWDOWN) || 1, 1)
+function slow (ms) {
+  return ms * SLOWDOWN
+}
 let dir = null
 
 // A temp folder for this test process, removed when it exits.
@@ -59,7 +75,7 @@ function removeFile (file) {
 
 // Runs `code` in a child node process with the package loadable as
 // require(MMAP) and returns { status, signal, stdout, stderr }.
-function runChild (code, { args = [], env = {}, timeout = 120000 } = {}) {
+function runChild (code, { args = [], env = {}, timeout = slow(120000) } = {}) {
   const prelude = `const MMAP = ${JSON.stringify(root)};\n`
   const r = spawnSync(process.execPath, ['--expose-gc', ...args, '-e', prelude + code], {
     env: { ...process.env, ...env },
@@ -108,6 +124,12 @@ function skip (ctx, reason) {
 // Skips a test of something Windows does not have, with the reason.
 function posixOnly (ctx, reason) {
   if (isWindows) skip(ctx, `POSIX only: ${reason}`)
+}
+
+// Skips a test that maps more than a 32-bit process can address (4 GiB, less what the
+// process already uses), saying how much it needs.
+function needs64Bit (ctx, what) {
+  if (is32Bit) skip(ctx, `needs a 64-bit address space: ${what}`)
 }
 
 // Skips a test that counts mappings and descriptors in /proc (Linux only). Windows:
@@ -215,11 +237,13 @@ function errnoOf (code) {
   throw new Error(`no errno named ${code}`)
 }
 
-// The open descriptors of this process (without the one readdir itself used).
+// The open descriptors of this process (without the one readdir itself used, gone by now).
+// readlink, not fstat: Deno's fstat knows only the descriptors its own fs opened, not those the
+// addon duplicates.
 function openFds () {
   return fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => {
     try {
-      fs.fstatSync(fd)
+      fs.readlinkSync(`/proc/self/fd/${fd}`)
       return true
     } catch {
       return false
@@ -241,6 +265,11 @@ function fdFlags (fd) {
 
 module.exports = {
   root,
+  is32Bit,
+  runtime,
+  scaled,
+  slow,
+  needs64Bit,
   tempDir,
   tempFile,
   sparseFile,

@@ -2,7 +2,13 @@
 // leaks.test.js: many maps, resizes, flushes, views and failed maps leave no mappings and no
 // descriptors behind (counted in /proc/self/maps and /proc/self/fd of a child process).
 const assert = require('assert')
-const { tempFile, sparseFile, removeFile, runChildJson, needsProc } = require('./helpers')
+const { tempFile, sparseFile, removeFile, runChildJson, needsProc, scaled } = require('./helpers')
+
+// The rounds of the loops below; MMAP_NATIVE_TEST_SCALE scales them down in the emulated stages.
+const MAPS = scaled(20000)
+const RESIZES = scaled(2000)
+const WINDOWS = scaled(100000)
+const en = (n) => n.toLocaleString('en-US')
 
 // The slack allowed for mappings and descriptors the runtime itself makes. V8 reserves
 // heap and code space in separate mappings as it grows (Node 26 was seen adding six
@@ -44,7 +50,7 @@ describe('leaks', function () {
     needsProc(this)
   })
 
-  it('20,000 maps closed or dropped leave no mappings nor descriptors behind', function () {
+  it(`${en(MAPS)} maps closed or dropped leave no mappings nor descriptors behind`, function () {
     const file = tempFile(Buffer.alloc(16384, 0x41))
     const r = probe(`run(async () => {
       const file = ${JSON.stringify(file)}
@@ -99,7 +105,7 @@ describe('leaks', function () {
       await collect()
       const before = snapshot(file)
       let peak = 0
-      for (let i = 0; i < 20000; i++) {
+      for (let i = 0; i < ${MAPS}; i++) {
         once(i)
         if (i % 500 === 499) {
           peak = Math.max(peak, mapCount())
@@ -147,10 +153,10 @@ describe('leaks', function () {
         }
       }
       // Warm up first: the heap the runtime grows for thousands of errors is not a leak.
-      attempt(500)
+      attempt(${scaled(500)})
       await collect()
       const before = snapshot(file)
-      attempt(2000)
+      attempt(${scaled(2000)})
       await collect()
       const after = snapshot(file)
       return { codes, maps: [before.maps, after.maps], fds: [before.fds, after.fds], fileFds: [before.fileFds, after.fileFds], fileMaps: after.fileMaps }
@@ -184,7 +190,7 @@ describe('leaks', function () {
         new Mmap(-1, 4096, { flags: mmap.MAP_PRIVATE })
       ]
       const views = []
-      for (let i = 0; i < 2000; i++) {
+      for (let i = 0; i < ${RESIZES}; i++) {
         for (const m of maps) {
           m.resize(4096 * (1 + (i % 7)) + (i % 3))
           m.set(m.length - 1, i & 255)
@@ -200,9 +206,10 @@ describe('leaks', function () {
       return { before, after: snapshot(file), lengths, last, detached, size: fs.statSync(file).size }
     })`)
     assertNoGrowth(r)
-    const length = 4096 * (1 + (1999 % 7)) + (1999 % 3)
+    const lastRound = RESIZES - 1
+    const length = 4096 * (1 + (lastRound % 7)) + (lastRound % 3)
     assert.deepStrictEqual(r.lengths, [length, length, length])
-    assert.deepStrictEqual(r.last, [1999 & 255, 1999 & 255, 1999 & 255])
+    assert.deepStrictEqual(r.last, [lastRound & 255, lastRound & 255, lastRound & 255])
     assert.strictEqual(r.detached, true)
     assert.strictEqual(r.size, length)
   })
@@ -269,7 +276,7 @@ describe('leaks', function () {
     assert.strictEqual(r.settled, 2000)
   })
 
-  it('100,000 subarray() windows of a map larger than one ArrayBuffer, dropped, leave nothing behind', function () {
+  it(`${en(WINDOWS)} subarray() windows of a map larger than one ArrayBuffer, dropped, leave nothing behind`, function () {
     // Past 4 GiB: Node 20 hands out windows (one ArrayBuffer can hold at
     // most 4 GiB there), later versions views of one buffer; neither may leak.
     const MAX = Math.min(require('buffer').constants.MAX_LENGTH, 2 ** 32)
@@ -283,7 +290,7 @@ describe('leaks', function () {
       const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
       const kept = []
       let sum = 0
-      for (let i = 0; i < 100000; i++) {
+      for (let i = 0; i < ${WINDOWS}; i++) {
         const start = ${MAX} - 4096 + (i % 64) * 1024
         const w = m.subarray(start, start + 4096)
         w[0] = i & 255
@@ -305,7 +312,7 @@ describe('leaks', function () {
     assertNoGrowth(r)
     assert.deepStrictEqual(r.mid, [1, 1])
     let sum = 0
-    for (let i = 0; i < 100000; i++) sum += i & 255
+    for (let i = 0; i < WINDOWS; i++) sum += i & 255
     assert.strictEqual(r.sum, sum)
     assert.strictEqual(r.detached, true)
   })

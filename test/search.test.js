@@ -260,7 +260,7 @@ describe('search and matchAll argument errors', function () {
 
 describe('search and matchAll across 64 MiB windows', function () {
   afterEach(cleanup)
-  this.timeout(120000)
+  this.timeout(require('./helpers').slow(120000))
 
   const W = WINDOW
   const C = CONTEXT

@@ -28,7 +28,7 @@ function tscMissing () {
 
 // Runs tsc with `args` in the package root; returns { status, out } (tsc reports on stdout).
 function runTsc (args) {
-  const r = spawnSync(process.execPath, [tsc, '--pretty', 'false', ...args], { cwd: root, encoding: 'utf8', timeout: 120000 })
+  const r = spawnSync(process.execPath, [tsc, '--pretty', 'false', ...args], { cwd: root, encoding: 'utf8', timeout: require('./helpers').slow(120000) })
   if (r.error) throw r.error
   return { status: r.status, out: r.stdout + r.stderr }
 }
@@ -43,7 +43,7 @@ function diagnostics (out) {
 }
 
 describe('types: TypeScript consumers (tsc --noEmit, strict, moduleResolution nodenext)', function () {
-  this.timeout(120000)
+  this.timeout(require('./helpers').slow(120000))
 
   // One tsc run per consumer project, with the resolution trace for the "exports" test.
   const runs = {}
@@ -97,7 +97,7 @@ describe('types: TypeScript consumers (tsc --noEmit, strict, moduleResolution no
 // tsc rejects a name the types lack (excess property) and a declared name the runtime lacks
 // (missing property), so the declarations and lib/ cannot drift apart unnoticed.
 describe('types: index.d.ts declares exactly what the module exports', function () {
-  this.timeout(120000)
+  this.timeout(require('./helpers').slow(120000))
   let dir = null
 
   before(function () {

@@ -28,7 +28,7 @@ function startWorker (code, workerData) {
 }
 `
 
-function probe (code, timeout = 60000) {
+function probe (code, timeout = require('./helpers').slow(60000)) {
   return runChildJson(PRELUDE + code, { timeout })
 }
 

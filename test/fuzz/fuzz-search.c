@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int64_t ef = k == 0 ? 0 : naive_find(hay, n, needle, k);
   int64_t er = k == 0 ? (int64_t)n : naive_rfind(hay, n, needle, k);
   uint64_t ec = naive_count(hay, n, needle, k);
-  for (int level = MM_KERNEL_SCALAR; level <= MM_KERNEL_AVX2; level++) {
+  for (int level = MM_KERNEL_SCALAR; level <= MM_KERNEL_NEON; level++) {
     if (mm_search_set_kernel(level) != level) continue;
     if (mm_find(hay, n, needle, k) != ef) abort();
     if (mm_rfind(hay, n, needle, k) != er) abort();

@@ -48,7 +48,7 @@ check(int level, const uint8_t *h0, size_t n, const uint8_t *s0, size_t k) {
 int
 main(void) {
   static uint8_t hay[4200], needle[80];
-  const int levels[] = {MM_KERNEL_SCALAR, MM_KERNEL_SSE2, MM_KERNEL_AVX2};
+  const int levels[] = {MM_KERNEL_SCALAR, MM_KERNEL_SSE2, MM_KERNEL_AVX2, MM_KERNEL_NEON};
   for (size_t li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
     int level = levels[li];
     if (mm_search_set_kernel(level) != level) {
