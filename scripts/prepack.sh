@@ -10,6 +10,10 @@
 # the registry (scripts/runtimes.js, scripts/windows/build.sh), so nothing needs a download of its
 # own. A pack that cannot build all of them fails.
 set -euo pipefail
+# npm passes its own command's options down as npm_config_* variables: the `npm pack` calls that
+# fetch headers and runtimes below must not write their tarballs to the outer pack's destination,
+# print JSON, or skip writing because the outer pack is a dry run.
+unset npm_config_pack_destination npm_config_json npm_config_dry_run
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC"
 start=$(date +%s)
