@@ -180,7 +180,7 @@ mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   // can touch the memory: the guard forgets the old range while it changes.
   // Pages it replaced stay replaced through a remap; the check below gives
   // the file's bytes back to the ones a grown file covers again.
-  int keep = mm__guard_keeps && m->retire && m->guard != NULL;
+  int keep = mm__guard_keeps && m->guard != NULL;
   if (!keep) mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
   if (m->length == 0) m->data = mm_empty_sentinel;
