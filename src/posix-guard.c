@@ -21,7 +21,11 @@
 //   start,end  the range (OS mapping, or a tombstone)
 //   map        the map it belongs to (the shared mm__tomb_guard for tombstones)
 // Writers (mm__guard_add/_update/_remove, tombstone records) take mm__guard_lock,
-// so there is one writer at a time; the handler never takes a lock.
+// so there is one writer at a time; the handler never takes a lock. A writer
+// blocks all signals while seq is odd (a handler of another signal touching
+// a guarded page on that thread would otherwise spin for ever), and fork()
+// takes the lock around itself (pthread_atfork), so a child never inherits
+// it held by a thread it does not have.
 //
 // What the handler reads, in what order (mm__guard_find):
 //   1. s1 = seq (acquire). Odd: a writer is inside; spin (the writer holds no
@@ -184,6 +188,27 @@ typedef struct mm_guard_block_s {
 
 static mm_guard_block_t mm__guard_first;
 static pthread_mutex_t mm__guard_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// fork() while another thread holds the lock would leave it held for ever
+// in the child (only the forking thread goes on there): the lock is taken
+// around fork() and released on both sides.
+static pthread_once_t mm__guard_atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+mm__guard_fork_prepare(void) {
+  pthread_mutex_lock(&mm__guard_lock);
+}
+
+static void
+mm__guard_fork_done(void) {
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+static void
+mm__guard_atfork(void) {
+  (void)pthread_atfork(mm__guard_fork_prepare, mm__guard_fork_done, mm__guard_fork_done);
+}
+
 // The disposition SIGBUS had before ours, in two slots: a new one is written
 // into the slot not in use and then published, so a handler on another thread
 // always reads a whole one.
@@ -252,6 +277,7 @@ static mm_guard_slot_t *
 mm__slot_mine(void) {
   if (mm__my_slot != NULL) return mm__my_slot;
   pthread_once(&mm__slot_once, mm__slot_key_make);
+  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
   mm_guard_slot_t *found = NULL;
   pthread_mutex_lock(&mm__guard_lock);
   for (mm_guard_slots_t *b = &mm__slots_first; found == NULL; b = b->next) {
@@ -582,6 +608,7 @@ mm__guard_reinstall(void) {
 int
 mm__guard_hold(void) {
   mm_error_t ignored;
+  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
   pthread_mutex_lock(&mm__guard_lock);
   // The binding has just started its libuv watcher of SIGBUS: libuv's handler
   // is the one in place, or (guard already in front) the one chained to.
@@ -604,15 +631,21 @@ mm__guard_listeners(int count) {
   __atomic_store_n(&mm__guard_listener_count, count, __ATOMIC_RELEASE);
 }
 
-// Writes a record's fields as one seqlock step; with the lock held.
+// Writes a record's fields as one seqlock step; with the lock held. Signals
+// are blocked while seq is odd: a handler of some other signal that touched
+// a guarded page on this thread would spin on the odd seq for ever.
 static void
 mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_map_t *m) {
+  sigset_t all, old;
+  sigfillset(&all);
+  int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
   uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
   __atomic_store_n(&r->seq, s + 1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&r->start, start, __ATOMIC_RELAXED);
   __atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
   __atomic_store_n(&r->map, m, __ATOMIC_RELAXED);
   __atomic_store_n(&r->seq, s + 2, __ATOMIC_SEQ_CST);
+  if (masked) (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 // Waits until no handler pins r (after its fields changed).
@@ -654,6 +687,7 @@ mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_re
 int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = NULL;
+  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
   pthread_mutex_lock(&mm__guard_lock);
   int rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, &r, err);
   pthread_mutex_unlock(&mm__guard_lock);
