@@ -3,6 +3,7 @@
 const fs = require('fs')
 const util = require('util')
 const { constants: bufferConstants } = require('buffer')
+const { isMainThread } = require('worker_threads')
 const binding = require('./binding')
 const constants = require('./constants')
 const errors = require('./errors')
@@ -84,15 +85,31 @@ const NEWLINE = Buffer.from('\n')
 // back in front, and chains to libuv's handler for every SIGBUS that is not a
 // fault in this module's maps (kill(), other memory), so the user's listener
 // still hears those.
+// The binding also keeps a libuv watcher of SIGBUS of its own, so libuv
+// never restores the default action while the guard is needed, and is told
+// how many listeners there are: a SIGBUS that is not a fault in a map (kill())
+// goes to libuv only when a listener will hear it, and otherwise kills the
+// process as it would without this module. Only the main thread's listeners
+// hear signals in Node.
 function keepGuardOnSignalListeners () {
-  const reinstall = (event) => {
+  const count = (extra) => {
+    if (binding.guardListeners && isMainThread) binding.guardListeners(process.listenerCount('SIGBUS') + extra)
+  }
+  const reinstall = (event, extra) => {
     if (event !== 'SIGBUS') return
+    count(extra)
     binding.guardReinstall()
     // Should another listener of these events run after ours, check again.
-    queueMicrotask(() => binding.guardReinstall())
+    queueMicrotask(() => {
+      count(0)
+      binding.guardReinstall()
+    })
   }
-  process.on('newListener', reinstall)
-  process.on('removeListener', reinstall)
+  // 'newListener' runs before the listener is added, 'removeListener' after
+  // it was removed.
+  process.on('newListener', (event) => reinstall(event, 1))
+  process.on('removeListener', (event) => reinstall(event, 0))
+  count(0)
 }
 keepGuardOnSignalListeners()
 

@@ -7,6 +7,12 @@
 
 #include "binding.h"
 #include "scan.h"
+#ifndef _WIN32
+#include <signal.h>
+#include <uv.h>
+
+#include "posix-guard.h"
+#endif
 
 // Memory that left a map while views that reached into it were not done: a
 // tombstone of zero-filled private memory (mm_map_t.retire), given back to
@@ -737,6 +743,80 @@ mm_napi_guard_reinstall(napi_env env, napi_callback_info info) {
   mm_guard_reinstall();
   return NULL;
 }
+
+#ifndef _WIN32
+// guardListeners(count): how many process.on('SIGBUS') listeners the main
+// thread has (a SIGBUS that is not the guard's goes to libuv only then).
+static napi_value
+mm_napi_guard_listeners(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t count = 0;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &count) != napi_ok) count = 0;
+  mm__guard_listeners(count < 0 ? 0 : count);
+  return NULL;
+}
+
+// A libuv watcher of SIGBUS per environment that loaded the addon, started
+// at load and closed when the environment goes. libuv resets SIGBUS to the
+// default action when the last watcher of it stops (process.on('SIGBUS')
+// listeners are watchers too): while ours runs, that never happens, so the
+// guard, in front of libuv's handler, is never left out while the program
+// adds and removes listeners. The callback does nothing: a SIGBUS reaches
+// libuv only when the program listens (see mm__guard_chain).
+typedef struct {
+  uv_signal_t signal;
+  napi_async_cleanup_hook_handle hook;
+} mm_sigbus_watch_t;
+
+static void
+mm_sigbus_noop(uv_signal_t *handle, int signum) {}
+
+static void
+mm_sigbus_closed_early(uv_handle_t *handle) {
+  free(handle->data);
+  mm_guard_reinstall();
+}
+
+static void
+mm_sigbus_closed(uv_handle_t *handle) {
+  mm_sigbus_watch_t *w = handle->data;
+  napi_async_cleanup_hook_handle hook = w->hook;
+  free(w);
+  // libuv may have just restored the default action (ours was the last
+  // watcher): the guard goes back in front.
+  mm_guard_reinstall();
+  napi_remove_async_cleanup_hook(hook);
+}
+
+static void
+mm_sigbus_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  mm_sigbus_watch_t *w = arg;
+  w->hook = hook;
+  uv_close((uv_handle_t *)&w->signal, mm_sigbus_closed);
+}
+
+static void
+mm_sigbus_watch(napi_env env) {
+  uv_loop_t *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) return;
+  mm_sigbus_watch_t *w = calloc(1, sizeof(*w));
+  if (w == NULL) return;
+  if (uv_signal_init(loop, &w->signal) != 0) {
+    free(w);
+    return;
+  }
+  w->signal.data = w;
+  if (uv_signal_start(&w->signal, mm_sigbus_noop, SIGBUS) != 0 ||
+      napi_add_async_cleanup_hook(env, mm_sigbus_cleanup, w, NULL) != napi_ok) {
+    uv_close((uv_handle_t *)&w->signal, mm_sigbus_closed_early);
+    return;
+  }
+  uv_unref((uv_handle_t *)&w->signal);
+  (void)mm__guard_hold();
+}
+#endif
 
 // view(handle, start, length) -> an external ArrayBuffer over the mapped bytes
 static napi_value
@@ -1568,6 +1648,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"view", NULL, mm_napi_view, NULL, NULL, NULL, napi_enumerable, NULL},
       {"settle", NULL, mm_napi_settle, NULL, NULL, NULL, napi_enumerable, NULL},
       {"guardReinstall", NULL, mm_napi_guard_reinstall, NULL, NULL, NULL, napi_enumerable, NULL},
+#ifndef _WIN32
+      {"guardListeners", NULL, mm_napi_guard_listeners, NULL, NULL, NULL, napi_enumerable, NULL},
+#endif
       {"fileSize", NULL, mm_napi_file_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"get", NULL, mm_napi_get, NULL, NULL, NULL, napi_enumerable, NULL},
       {"set", NULL, mm_napi_set, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -1607,5 +1690,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_value constants = mm_napi_constants(env);
   if (constants == NULL) return NULL;
   MM_NAPI_CALL(env, napi_set_named_property(env, exports, "constants", constants));
+#ifndef _WIN32
+  mm_sigbus_watch(env);
+#endif
   return exports;
 }

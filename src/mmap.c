@@ -173,14 +173,14 @@ int
 mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   *moved = 0;
   if (length > SIZE_MAX - m->skew) return mm__fail(err, "mremap", MM_ERANGE);
-  // While views may reach the memory (I/O in flight on the thread pool), the
-  // guard's record stays in force through the whole resize, so a touch of a
-  // page the file lost (grown, being cut off, or turned into a tombstone)
-  // always finds it; it then follows the map's new range. Otherwise nothing
-  // can touch the memory: the guard forgets the old range while it changes.
+  // The guard's record stays in force through the whole resize where the
+  // platform allows (POSIX): views (I/O in flight on the thread pool) and
+  // the resize itself (copying a private map, zeroing stale bytes) may touch
+  // a page the file lost at any step; the platform moves it with the map
+  // (see the guard's "Lifecycle"). Elsewhere it is dropped and made again.
   // Pages it replaced stay replaced through a remap; the check below gives
   // the file's bytes back to the ones a grown file covers again.
-  int keep = mm__guard_keeps && m->retire && m->guard != NULL;
+  int keep = mm__guard_keeps && m->guard != NULL;
   if (!keep) mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
   if (m->length == 0) m->data = mm_empty_sentinel;

@@ -43,10 +43,10 @@ int mm__guard_add(mm_map_t *m, mm_error_t *err);
 // Unregisters it (before it is unmapped or moved); on return no fault
 // handler is still working on the range.
 void mm__guard_remove(mm_map_t *m);
-// 1 where a map's record can stay in force through a resize or close while
-// views may still reach the memory (m->retire), and is moved to the map's new
-// range afterwards with mm__guard_update (POSIX); 0 where it is removed
-// before and added after (Windows).
+// 1 where a map's record can stay in force through a resize (and a close
+// while views may still reach the memory, m->retire), moved with the map's
+// range by mm__guard_update (POSIX); 0 where it is removed before and added
+// after (Windows).
 extern const int mm__guard_keeps;
 // Moves m's record to m's current OS mapping (none: removes it).
 void mm__guard_update(mm_map_t *m);

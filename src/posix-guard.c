@@ -21,7 +21,11 @@
 //   start,end  the range (OS mapping, or a tombstone)
 //   map        the map it belongs to (the shared mm__tomb_guard for tombstones)
 // Writers (mm__guard_add/_update/_remove, tombstone records) take mm__guard_lock,
-// so there is one writer at a time; the handler never takes a lock.
+// so there is one writer at a time; the handler never takes a lock. A writer
+// blocks all signals while seq is odd (a handler of another signal touching
+// a guarded page on that thread would otherwise spin for ever), and fork()
+// takes the lock around itself (pthread_atfork), so a child never inherits
+// it held by a thread it does not have.
 //
 // What the handler reads, in what order (mm__guard_find):
 //   1. s1 = seq (acquire). Odd: a writer is inside; spin (the writer holds no
@@ -57,10 +61,16 @@
 //
 // Lifecycle of a range:
 //   map      mm__guard_add records the OS mapping once it is made.
-//   resize   while views may reach the memory (m->retire), the record stays in
-//            force through the whole resize and is moved to the new range by
-//            mm__guard_update afterwards; otherwise nothing can touch the memory
-//            and the record is dropped and made again.
+//   resize   the record stays in force through the whole resize (the resize
+//            itself touches the memory: the copy of a private map into a new
+//            region, the zeroing of stale bytes) and moves with the mapping
+//            (mm__guard_update) as soon as it moved. A new region the bytes
+//            are copied into gets a record of its own (mm__guard_span) before
+//            the copy, dropped once the map's record covers it; no record to
+//            be had fails the resize before anything changed. Memory views may
+//            still reach is retired (tombstone record first) before the map's
+//            record leaves it; memory handed back to the OS loses the record
+//            first, so no record ever names a range the OS may reuse.
 //   retire   memory leaving the map (close, a move, a shrink) while views may
 //            still reach it gets its tombstone record *before* the swap to
 //            zero-filled memory, so every instant has a record for it; the map's
@@ -106,15 +116,36 @@
 // zero runs there: for a shared map all of [lost_from, end of file); for a
 // private map only the guard's anonymous runs (from /proc/self/maps) and in
 // them only pages this process did not write (/proc/self/pagemap), so
-// copy-on-write changes survive. lost_from is raised by a CAS from the value
-// read, and lowered again if a fault came in meanwhile.
+// copy-on-write changes survive. Mappings stay O(1) per map there too: a run
+// whose written pages leave more than MM_REFILL_GAPS gaps is not refilled
+// gap by gap (one mapping each) but mapped from the file aside in one piece
+// (guarded as a shadow of the map at that file offset), the written pages
+// copied into it, and swapped in with one mremap(); a truncation during the
+// copy fails the call with ERR_MMAP_TRUNCATED and changes nothing.
+// lost_from is raised by a CAS from the value read, and lowered again if a
+// fault came in meanwhile.
 //
-// Others' handlers. A process.on('SIGBUS') listener makes libuv install its
-// handler over ours (and restore SIG_DFL when the last one goes); the JS
-// layer calls mm__guard_reinstall after each such change, which puts ours
-// back and keeps what was there as the handler to chain to. The previous
-// disposition lives in two slots, published by pointer, so a handler on
-// another thread always reads a whole one.
+// Others' handlers. A process.on('SIGBUS') listener is a libuv watcher of
+// SIGBUS: libuv installs its handler when the first watcher starts and
+// restores SIG_DFL when the last one stops, which would leave threads
+// faulting at that instant with no guard. So the binding starts a watcher of
+// its own in every environment that loads it (unref'd, closed only when
+// that environment goes; mm__guard_hold): libuv's handler is installed once,
+// under ours, and never reset while the addon is loaded. The JS layer tells
+// the guard how many listeners the main thread has (mm__guard_listeners;
+// Node delivers signals to the main thread's listeners only) and calls
+// mm__guard_reinstall after each change, in case some other code replaced
+// ours. A SIGBUS that is not ours (kill(), memory that is not a map's) goes
+// to the previous disposition: to libuv (and so to the listeners) when
+// there is a listener; with none, the default action kills the process by
+// SIGBUS, as it would without this module. A real fault that is not ours
+// with a listener present goes to libuv too, whose handler returns: the
+// access faults again and again (Node's own behaviour with a SIGBUS
+// listener). The previous disposition lives in two slots, published by
+// pointer, so a handler on another thread always reads a whole one. Left
+// open: an addon loaded in worker threads only, whose last worker exits
+// while others fault, leaves a short window between libuv's reset and the
+// reinstall after the watcher closed.
 //
 // Huge pages. On hugetlbfs no 4 KiB page can be mapped inside a huge page:
 // runs there are whole huge pages (mm__guard_page).
@@ -157,12 +188,39 @@ typedef struct mm_guard_block_s {
 
 static mm_guard_block_t mm__guard_first;
 static pthread_mutex_t mm__guard_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// fork() while another thread holds the lock would leave it held for ever
+// in the child (only the forking thread goes on there): the lock is taken
+// around fork() and released on both sides.
+static pthread_once_t mm__guard_atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+mm__guard_fork_prepare(void) {
+  pthread_mutex_lock(&mm__guard_lock);
+}
+
+static void
+mm__guard_fork_done(void) {
+  pthread_mutex_unlock(&mm__guard_lock);
+}
+
+static void
+mm__guard_atfork(void) {
+  (void)pthread_atfork(mm__guard_fork_prepare, mm__guard_fork_done, mm__guard_fork_done);
+}
+
 // The disposition SIGBUS had before ours, in two slots: a new one is written
 // into the slot not in use and then published, so a handler on another thread
 // always reads a whole one.
 static struct sigaction mm__guard_previous[2];
 static struct sigaction *mm__guard_prev = NULL;
 static int mm__guard_installed = 0;
+// libuv's SIGBUS handler, once the binding holds its own libuv watcher of
+// SIGBUS (see "Others' handlers"), and how many process.on('SIGBUS')
+// listeners the program has: with none, a SIGBUS that is not ours takes the
+// default action instead of going to libuv, which would only wake the loop.
+static void *mm__guard_uv_handler = NULL;
+static int mm__guard_listener_count = 0;
 
 // Call slots (see "Per-call attribution"): one per thread that ever made a
 // call, claimed under the lock on its first call and given back when the
@@ -219,6 +277,7 @@ static mm_guard_slot_t *
 mm__slot_mine(void) {
   if (mm__my_slot != NULL) return mm__my_slot;
   pthread_once(&mm__slot_once, mm__slot_key_make);
+  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
   mm_guard_slot_t *found = NULL;
   pthread_mutex_lock(&mm__guard_lock);
   for (mm_guard_slots_t *b = &mm__slots_first; found == NULL; b = b->next) {
@@ -300,10 +359,22 @@ mm__guard_credit(uintptr_t a, uintptr_t z, int truncated) {
   }
 }
 
+// The function a disposition runs (SIG_DFL, SIG_IGN or a handler).
+static void *
+mm__guard_handler_of(const struct sigaction *sa) {
+  return (sa->sa_flags & SA_SIGINFO) ? (void *)sa->sa_sigaction : (void *)sa->sa_handler;
+}
+
 // Hands a fault that is not ours to whoever had SIGBUS before.
 static void
 mm__guard_chain(int sig, siginfo_t *info, void *context) {
   const struct sigaction *prev = __atomic_load_n(&mm__guard_prev, __ATOMIC_ACQUIRE);
+  void *uv = __atomic_load_n(&mm__guard_uv_handler, __ATOMIC_ACQUIRE);
+  // libuv's handler is there for the binding's own watcher alone: no listener
+  // would hear the signal, so the default action applies (below).
+  if (prev != NULL && uv != NULL && mm__guard_handler_of(prev) == uv &&
+      __atomic_load_n(&mm__guard_listener_count, __ATOMIC_ACQUIRE) == 0)
+    prev = NULL;
   if (prev != NULL && (prev->sa_flags & SA_SIGINFO)) {
     prev->sa_sigaction(sig, info, context);
     return;
@@ -534,15 +605,47 @@ mm__guard_reinstall(void) {
   pthread_mutex_unlock(&mm__guard_lock);
 }
 
-// Writes a record's fields as one seqlock step; with the lock held.
+int
+mm__guard_hold(void) {
+  mm_error_t ignored;
+  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
+  pthread_mutex_lock(&mm__guard_lock);
+  // The binding has just started its libuv watcher of SIGBUS: libuv's handler
+  // is the one in place, or (guard already in front) the one chained to.
+  struct sigaction current;
+  int rc = sigaction(SIGBUS, NULL, &current);
+  if (rc == 0) {
+    const struct sigaction *under =
+        mm__guard_is_ours(&current) ? __atomic_load_n(&mm__guard_prev, __ATOMIC_ACQUIRE) : &current;
+    void *h = under != NULL ? mm__guard_handler_of(under) : NULL;
+    if (h != (void *)SIG_DFL && h != (void *)SIG_IGN)
+      __atomic_store_n(&mm__guard_uv_handler, h, __ATOMIC_RELEASE);
+    rc = mm__guard_install_locked(&ignored);
+  }
+  pthread_mutex_unlock(&mm__guard_lock);
+  return rc;
+}
+
+void
+mm__guard_listeners(int count) {
+  __atomic_store_n(&mm__guard_listener_count, count, __ATOMIC_RELEASE);
+}
+
+// Writes a record's fields as one seqlock step; with the lock held. Signals
+// are blocked while seq is odd: a handler of some other signal that touched
+// a guarded page on this thread would spin on the odd seq for ever.
 static void
 mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_map_t *m) {
+  sigset_t all, old;
+  sigfillset(&all);
+  int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
   uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
   __atomic_store_n(&r->seq, s + 1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&r->start, start, __ATOMIC_RELAXED);
   __atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
   __atomic_store_n(&r->map, m, __ATOMIC_RELAXED);
   __atomic_store_n(&r->seq, s + 2, __ATOMIC_SEQ_CST);
+  if (masked) (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 // Waits until no handler pins r (after its fields changed).
@@ -584,6 +687,7 @@ mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_re
 int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = NULL;
+  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
   pthread_mutex_lock(&mm__guard_lock);
   int rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, &r, err);
   pthread_mutex_unlock(&mm__guard_lock);
@@ -614,6 +718,26 @@ mm__guard_remove(mm_map_t *m) {
   pthread_mutex_unlock(&mm__guard_lock);
   mm__guard_quiesce(r);
   m->guard = NULL;
+}
+
+void *
+mm__guard_span(mm_map_t *m, void *base, size_t length) {
+  mm_guard_record_t *r = NULL;
+  mm_error_t ignored;
+  pthread_mutex_lock(&mm__guard_lock);
+  if (mm__guard_record_locked((uintptr_t)base, length, m, &r, &ignored) < 0) r = NULL;
+  pthread_mutex_unlock(&mm__guard_lock);
+  return r;
+}
+
+void
+mm__guard_span_gone(void *span) {
+  mm_guard_record_t *r = span;
+  if (r == NULL) return;
+  pthread_mutex_lock(&mm__guard_lock);
+  mm__guard_write_locked(r, 0, 0, NULL);
+  pthread_mutex_unlock(&mm__guard_lock);
+  mm__guard_quiesce(r);
 }
 
 // Tombstones of file mappings stay guarded, as if they were a map of their
@@ -707,22 +831,109 @@ mm__guard_map_file(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, m
 // process alone, from /proc/self/pagemap: bits 63 and 56), which stay its
 // own as any copy-on-write page does. Pages never touched, or only read (the
 // shared zero page), show the file's bytes again.
+// Whether the pagemap entry of a page says this process wrote it.
+static int
+mm__guard_written(uint64_t entry) {
+  return (entry >> 63 & 1) && (entry >> 56 & 1);
+}
+
+// Reads the pagemap entries of n pages from p (all 0, "not written", when
+// they cannot be read).
+static void
+mm__guard_pagemap(int pagemap, uintptr_t p, size_t n, uint64_t *entries) {
+  size_t page = mm__page();
+  ssize_t got = pagemap < 0 ? -1
+                            : pread(pagemap, entries, n * sizeof(uint64_t),
+                                    (off_t)(p / page * sizeof(uint64_t)));
+  if (got != (ssize_t)(n * sizeof(uint64_t))) memset(entries, 0, n * sizeof(uint64_t));
+}
+
+// How many file mappings refilling [a, z) page by page around the written
+// pages would make (one per gap between them), counting up to `stop`.
+static size_t
+mm__guard_gaps(uintptr_t a, uintptr_t z, int pagemap, size_t stop) {
+  size_t page = mm__page();
+  uint64_t entries[256];
+  size_t gaps = 0;
+  int in_gap = 0;
+  for (uintptr_t p = a; p < z && gaps < stop;) {
+    size_t n = (z - p) / page;
+    if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
+    mm__guard_pagemap(pagemap, p, n, entries);
+    for (size_t i = 0; i < n; i++, p += page) {
+      int gap = !mm__guard_written(entries[i]);
+      if (gap && !in_gap) gaps++;
+      in_gap = gap;
+    }
+  }
+  return gaps;
+}
+
+// Refills [a, z) in one mapping whatever the written pages: the file's run
+// is mapped aside, the written pages are copied into it, and it takes the
+// place of [a, z) in one mremap() (so readers see the old or the new pages,
+// never a page between). The copy is guarded as a map of its own (a shadow
+// of m at the run's file offset): a truncation meanwhile fails the refill
+// with ERR_MMAP_TRUNCATED, and nothing changes.
+static int
+mm__guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
+                      mm_error_t *err) {
+  size_t page = mm__page();
+  size_t length = z - a;
+  uint64_t at = m->offset - m->skew + (a - (uintptr_t)m->os_base);
+  void *aside = mmap(NULL, length, prot | PROT_WRITE, flags & ~MAP_FIXED, m->fd, (off_t)at);
+  if (aside == MAP_FAILED) return mm__fail(err, "mmap", -errno);
+  mm_map_t shadow = *m;
+  shadow.offset = at;
+  shadow.skew = 0;
+  shadow.os_base = aside;
+  shadow.os_length = length;
+  shadow.guard = NULL;
+  shadow.faults = 0;
+  shadow.lost_from = SIZE_MAX;
+  void *span = mm__guard_span(&shadow, aside, length);
+  if (span == NULL) {
+    (void)munmap(aside, length);
+    return mm__fail(err, "mmap", -ENOMEM);
+  }
+  uint64_t entries[256];
+  for (uintptr_t p = a; p < z;) {
+    size_t n = (z - p) / page;
+    if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
+    mm__guard_pagemap(pagemap, p, n, entries);
+    for (size_t i = 0; i < n; i++, p += page)
+      if (mm__guard_written(entries[i])) memcpy((uint8_t *)aside + (p - a), (const void *)p, page);
+  }
+  mm__guard_span_gone(span);
+  int rc = 0;
+  if (__atomic_load_n(&shadow.faults, __ATOMIC_SEQ_CST) != 0)
+    rc = mm__fail(err, "mmap", MM_ETRUNCATED);
+  else if (!(prot & PROT_WRITE) && mprotect(aside, length, prot) != 0)
+    rc = mm__fail(err, "mprotect", -errno);
+  else if (mremap(aside, length, length, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)a) == MAP_FAILED)
+    rc = mm__fail(err, "mremap", -errno);
+  if (rc < 0) (void)munmap(aside, length);
+  return rc;
+}
+
+// Above this many gaps between written pages, a run is refilled in one
+// mapping (mm__guard_refill_swap) rather than one mapping per gap.
+#define MM_REFILL_GAPS 8
+
 static int
 mm__guard_refill_private(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
                          mm_error_t *err) {
   size_t page = mm__page();
+  if (mm__guard_gaps(a, z, pagemap, MM_REFILL_GAPS + 1) > MM_REFILL_GAPS)
+    return mm__guard_refill_swap(m, a, z, flags, prot, pagemap, err);
   uint64_t entries[256];
   uintptr_t run = a; // start of the pending run of pages to refill
   for (uintptr_t p = a; p < z;) {
     size_t n = (z - p) / page;
     if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
-    ssize_t got = pagemap < 0 ? -1
-                              : pread(pagemap, entries, n * sizeof(uint64_t),
-                                      (off_t)(p / page * sizeof(uint64_t)));
-    if (got != (ssize_t)(n * sizeof(uint64_t))) memset(entries, 0, sizeof(entries));
+    mm__guard_pagemap(pagemap, p, n, entries);
     for (size_t i = 0; i < n; i++, p += page) {
-      int written = (entries[i] >> 63 & 1) && (entries[i] >> 56 & 1);
-      if (!written) continue;
+      if (!mm__guard_written(entries[i])) continue;
       if (run < p) {
         int rc = mm__guard_map_file(m, run, p, flags, prot, err);
         if (rc < 0) return rc;

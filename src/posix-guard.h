@@ -12,5 +12,17 @@ void mm__os_mode(const mm_map_t *m, int *flags, int *prot);
 // mm__guard_tombstone_gone(base).
 void mm__guard_tombstone(void *base, size_t length);
 void mm__guard_tombstone_gone(void *base);
+// Guards [base, base + length), a region of m's file that m is moving to
+// (see mm__grow), until mm__guard_span_gone; NULL when no record could be
+// had. The handler treats it as m's own range.
+void *mm__guard_span(mm_map_t *m, void *base, size_t length);
+void mm__guard_span_gone(void *span);
+// The binding keeps a libuv watcher of SIGBUS started for as long as the
+// addon is loaded (so libuv never resets SIGBUS to its default when the
+// program's last process.on('SIGBUS') listener goes) and calls this once it
+// started: the guard goes in front of libuv's handler and chains to it.
+int mm__guard_hold(void);
+// How many process.on('SIGBUS') listeners the main thread has.
+void mm__guard_listeners(int count);
 
 #endif

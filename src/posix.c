@@ -451,6 +451,9 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
     if (p != MAP_FAILED) {
       m->os_base = p;
       m->os_length = os_length;
+      // The guard's record follows at once: the rest of the resize may touch
+      // the grown pages (the stale bytes zeroed in mm__resize).
+      mm__guard_update(m);
       return 0;
     }
     // EFAULT: the range is no longer one mapping (the fault guard put zero
@@ -463,10 +466,30 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
   // them by itself, then drop the old one.
   int rc = mm__map_region(m, m->fd, os_length, &p, err);
   if (rc < 0) return rc;
+  // A file's new region is guarded before anything touches it: the copy
+  // below writes into pages another process may have cut off the file (the
+  // old region stays guarded by the map's own record meanwhile). With no
+  // record to be had, the resize fails and changes nothing.
+  void *span = NULL;
+  if (!m->anonymous && mm__needs_copy(m) && m->guard != NULL) {
+    span = mm__guard_span(m, p, os_length);
+    if (span == NULL) {
+      (void)munmap(p, os_length);
+      return mm__fail(err, "mmap", -ENOMEM);
+    }
+  }
   if (mm__needs_copy(m)) memcpy(p, m->os_base, m->os_length);
-  mm__retire(m, m->os_base, m->os_length);
+  void *old_base = m->os_base;
+  size_t old_length = m->os_length;
+  // Memory views may still reach is retired (and its tombstone guarded)
+  // before the map's record moves off it; memory nothing can reach any more
+  // loses the record before it goes back to the OS.
+  if (m->retire) mm__retire(m, old_base, old_length);
   m->os_base = p;
   m->os_length = os_length;
+  mm__guard_update(m);
+  if (!m->retire) mm__retire(m, old_base, old_length);
+  mm__guard_span_gone(span);
   return 0;
 }
 
@@ -484,9 +507,15 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
   size_t stale_end = keep < m->os_length ? keep : m->os_length;
   if (stale_end > os_length && mm__needs_copy(m))
     memset((uint8_t *)m->os_base + os_length, 0, stale_end - os_length);
-  if (keep < m->os_length) mm__retire(m, (uint8_t *)m->os_base + keep, m->os_length - keep);
+  uint8_t *base = m->os_base;
+  size_t old_length = m->os_length;
+  // As in mm__grow: retired memory gets its tombstone record before the
+  // map's record leaves it; memory handed back to the OS loses it before.
+  if (m->retire && keep < old_length) mm__retire(m, base + keep, old_length - keep);
   m->os_length = os_length;
   if (os_length == 0) m->os_base = NULL;
+  mm__guard_update(m);
+  if (!m->retire && keep < old_length) mm__retire(m, base + keep, old_length - keep);
   return 0;
 }
 
