@@ -777,3 +777,35 @@ with open(args, 'r+b') as f:
     })
   }
 })
+
+describe('README: benchmark tables', function () {
+  const { parseResults, render } = require('../scripts/bench-readme')
+  const results = path.join(__dirname, '..', 'bench', 'results.md')
+  const readmePath = path.join(__dirname, '..', 'README.md')
+
+  it('holds, in every marked table, the rows of the one run in bench/results.md (npm run bench:readme)', function () {
+    const readme = fs.readFileSync(readmePath, 'utf8')
+    const { text } = render(readme, parseResults(fs.readFileSync(results, 'utf8')))
+    assert.ok(readme.includes('<!-- bench-table:main -->'), 'the main table has no markers')
+    assert.strictEqual(text, readme, 'README.md and bench/results.md differ: run npm run bench:readme')
+  })
+
+  it('sends each row to the section its operation names, and the rest to main', function () {
+    const md = [
+      '| operation | mmap-native | baseline | baseline time | ratio | goal | met? |',
+      '|---|---|---|---|---|---|---|',
+      '| find 16 B | 1 ms | x | 2 ms | 2× | — | — |',
+      '| countAsync(\'\\n\'), warm | 1 ms | x | 2 ms | 2× | — | — |',
+      '| lineOffsets() of the whole file | 1 ms | x | 2 ms | 2× | — | — |',
+      '',
+      '`npm run bench` — test run'
+    ].join('\n')
+    const readme = 'a\n<!-- bench-table:main -->\nold\n<!-- /bench-table:main -->\nb\n' +
+      '<!-- bench-table:async -->\n<!-- /bench-table:async -->\nc\n'
+    const { text, unplaced } = render(readme, parseResults(md))
+    assert.match(text, /bench-table:main -->\n\| operation +\|[^]*\| find 16 B +\|[^]*`npm run bench` — test run\n<!-- \/bench-table:main/)
+    assert.doesNotMatch(text, /old/)
+    assert.match(text, /bench-table:async -->\n[^]*countAsync[^]*\n<!-- \/bench-table:async/)
+    assert.deepStrictEqual(unplaced, ['lines (1 rows)'])
+  })
+})
