@@ -1032,12 +1032,12 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     // Why no zero run is ever forgotten (breaker F4; guard-refill-race.c):
     // a handler maps its run at offset L (time M), then faults += 1 (F), then
     // lowers lost_from to <= L from a fresh read (C). Take the first raise
-    // after C, by a check whose CAS expects `lost`: lost_from equals `lost`
-    // then, so lost <= L. If the check read `before` after F, it read `lost`
-    // after that too, hence after C (lost <= L), and refilled [lost, until)
-    // after M: the run is the file's again. If it read `before` before F, the
-    // count differs below and lost_from goes back to lost <= L. Either way
-    // lost_from stays at or below every run still in place.
+    // after C, by a check whose CAS expects `lost`: nothing raised lost_from
+    // since C, so lost <= L. If the check read `before` before F, the count
+    // differs below and lost_from goes back to lost <= L. Otherwise it read
+    // `lost` after F, so after M, and refilled [lost, until) after that: the
+    // run is the file's again up to `until`, and lost_from = until covers the
+    // rest. Either way lost_from stays at or below every zero page left.
     size_t next = until < m->os_length ? until : SIZE_MAX;
     size_t expected = lost;
     (void)__atomic_compare_exchange_n(&m->lost_from, &expected, next, 0, __ATOMIC_SEQ_CST,
