@@ -676,6 +676,55 @@ describeWindows('Windows: the fault guard (a file cut by a process outside Wine)
     fs.unlinkSync(file)
   })
 
+  it('keeps pool threads alive and calls on them honest while the main thread swaps the view for zeros and back', function () {
+    // The main thread's m.get() of the lost page swaps the whole view for zeros; its next call maps
+    // the view back (free, then map: a gap). Pool threads meanwhile write into a view of the kept
+    // bytes (crypto.randomFill: no module frame) and count them (countAsync: a call): a touch in the
+    // gap must run again, and a count that read the zeros must fail, never return a wrong number.
+    this.timeout(120000)
+    const file = spoolFile(Buffer.alloc(3 * G, 0x61))
+    const r = runChild(`
+      const fs = require('fs')
+      const crypto = require('crypto')
+      const { Mmap } = require(MMAP)
+      ${cutOutsideSource()}
+      const file = ${JSON.stringify(file)}
+      const fd = fs.openSync(file, 'r+')
+      const m = new Mmap(fd, 0)
+      fs.closeSync(fd)
+      cutOutside(file, ${G})
+      const view = new Uint8Array(m.buffer, ${G / 2}, 4096)
+      const tally = { ok: 0, truncated: 0, wrong: [], fills: 0, swaps: 0 }
+      const until = Date.now() + 3000
+      let fills = 0
+      const fill = () => { if (Date.now() < until) crypto.randomFill(view, () => { fills++; fill() }) }
+      for (let i = 0; i < 3; i++) fill()
+      const counts = []
+      const count = () => {
+        if (Date.now() >= until) return
+        counts.push(m.countAsync('a', 0, ${G / 4}).then((n) => { if (n === ${G / 4}) tally.ok++; else tally.wrong.push(n) },
+          (e) => { if (e.code === 'ERR_MMAP_TRUNCATED') tally.truncated++; else tally.wrong.push(e.code) }).then(count))
+      }
+      count(); count()
+      const swap = () => {
+        if (Date.now() >= until) {
+          setTimeout(() => Promise.all(counts).then(() => { tally.fills = fills; m.close(); console.log(JSON.stringify(tally)) }), 200)
+          return
+        }
+        try { m.get(${2 * G}) } catch (e) { if (e.code === 'ERR_MMAP_TRUNCATED') tally.swaps++ }
+        m.get(0)
+        setImmediate(swap)
+      }
+      swap()
+    `, { timeout: 100000 })
+    assert.strictEqual(r.stderr, '')
+    assert.strictEqual(r.status, 0)
+    const out = JSON.parse(r.stdout)
+    assert.deepStrictEqual(out.wrong, [])
+    assert.ok(out.swaps > 10 && out.fills > 10 && out.ok + out.truncated > 10, r.stdout)
+    fs.unlinkSync(file)
+  })
+
   it('leaves a fault of JavaScript code in a view to the next handler: the process ends', function () {
     const file = spoolFile(Buffer.alloc(2 * G, 0x61))
     const r = runChild(`
