@@ -155,10 +155,14 @@
 // with a listener present goes to libuv too, whose handler returns: the
 // access faults again and again (Node's own behaviour with a SIGBUS
 // listener). The previous disposition lives in two slots, published by
-// pointer, so a handler on another thread always reads a whole one. Left
-// open: an addon loaded in worker threads only, whose last worker exits
-// while others fault, leaves a short window between libuv's reset and the
-// reinstall after the watcher closed.
+// pointer, so a handler on another thread always reads a whole one. The
+// binding also keeps one watcher for the whole process, on a loop of its
+// own that never runs (binding.c, mm_sigbus_forever): with the addon loaded
+// in worker threads only, the last worker's watcher closing would otherwise
+// let libuv reset SIGBUS while pool threads fault in that worker's maps.
+// What stays open there: the listener count comes from the main thread's
+// module only, so with the main thread never loading it, a SIGBUS sent by
+// kill() takes the default action even when the main thread listens.
 //
 // Huge pages. On hugetlbfs no 4 KiB page can be mapped inside a huge page:
 // runs there are whole huge pages (mm__guard_page).
