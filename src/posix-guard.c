@@ -160,6 +160,9 @@
 // own that never runs (binding.c, mm_sigbus_forever): with the addon loaded
 // in worker threads only, the last worker's watcher closing would otherwise
 // let libuv reset SIGBUS while pool threads fault in that worker's maps.
+// The addon is linked -z nodelete (binding.gyp): Node unloads an addon when
+// the last environment that loaded it goes, which would leave the installed
+// handler, its records and that loop in unmapped memory.
 // What stays open there: the listener count comes from the main thread's
 // module only, so with the main thread never loading it, a SIGBUS sent by
 // kill() takes the default action even when the main thread listens.

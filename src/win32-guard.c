@@ -376,6 +376,11 @@ mm__guard_install_locked(void) {
   if (mm__guard_handle == NULL) {
     mm__host();
     mm__image_range();
+    // The handler and its records live in this DLL: it stays loaded for the
+    // process's life, even when the last worker that loaded it goes.
+    HMODULE pinned = NULL;
+    (void)GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                             (LPCWSTR)(void *)mm__guard_handler, &pinned);
     // First in line: V8's own handler (WebAssembly traps) must not see our faults.
     mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
   }

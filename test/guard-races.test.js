@@ -240,4 +240,16 @@ posixDescribe('fault guard races', function () {
       assert.deepStrictEqual(r.out, { done: rounds, addonInMain: false, sigbusCaught: 1 })
     }
   })
+
+  it('stays loaded after the last worker that loaded it goes: a SIGBUS sent by kill() then still dies by SIGBUS', function () {
+    // Node unloads an addon when the last environment that loaded it goes; the guard's handler,
+    // still installed, would then point at unmapped code (SIGSEGV). The addon is never unloaded.
+    const r = child(`
+      const { Worker } = require('worker_threads')
+      const w = new Worker('const mmap = require(require("worker_threads").workerData); new mmap.Mmap(-1, 4096)', { eval: true, workerData: MMAP })
+      w.on('error', (e) => { console.error(e); process.exit(3) })
+      w.on('exit', () => setTimeout(() => process.kill(process.pid, 'SIGBUS'), 50))
+    `)
+    assert.strictEqual(r.signal, 'SIGBUS', `status ${r.status}, signal ${r.signal}: ${r.stderr}`)
+  })
 })
