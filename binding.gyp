@@ -26,7 +26,7 @@
             "WARNING_CFLAGS": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
           }
         }],
-        ["OS=='linux'", { "defines": ["_GNU_SOURCE"] }],
+        ["OS=='linux'", { "defines": ["_GNU_SOURCE"], "ldflags": ["-Wl,-z,nodelete"] }],
         ["OS!='win'", { "defines": ["_FILE_OFFSET_BITS=64"] }],
         ["mm_no_mremap=='true'", { "defines": ["MM_NO_MREMAP"] }]
       ]

@@ -8,6 +8,7 @@
 #include "binding.h"
 #include "scan.h"
 #ifndef _WIN32
+#include <pthread.h>
 #include <signal.h>
 #include <uv.h>
 
@@ -797,8 +798,29 @@ mm_sigbus_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
   uv_close((uv_handle_t *)&w->signal, mm_sigbus_closed);
 }
 
+// And one watcher for the whole process, on a loop of the addon's own that
+// never runs and is never closed (a few descriptors for the process's life):
+// the environments' watchers close when theirs go, and when the addon was
+// loaded in worker threads only, the last one to go would have libuv reset
+// SIGBUS to the default action while pool threads may still fault in that
+// worker's maps, until the guard went back in. With this one libuv never
+// resets SIGBUS once the addon is loaded. libuv's handler, reached only when
+// the program listens (mm__guard_chain), writes to this loop's pipe, which
+// nobody reads; libuv ignores a full pipe.
+static uv_loop_t mm_sigbus_loop;
+static uv_signal_t mm_sigbus_forever;
+static pthread_once_t mm_sigbus_once = PTHREAD_ONCE_INIT;
+
+static void
+mm_sigbus_forever_start(void) {
+  if (uv_loop_init(&mm_sigbus_loop) != 0) return;
+  if (uv_signal_init(&mm_sigbus_loop, &mm_sigbus_forever) == 0)
+    (void)uv_signal_start(&mm_sigbus_forever, mm_sigbus_noop, SIGBUS);
+}
+
 static void
 mm_sigbus_watch(napi_env env) {
+  pthread_once(&mm_sigbus_once, mm_sigbus_forever_start);
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) return;
   mm_sigbus_watch_t *w = calloc(1, sizeof(*w));

@@ -180,6 +180,12 @@ mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   // (see the guard's "Lifecycle"). Elsewhere it is dropped and made again.
   // Pages it replaced stay replaced through a remap; the check below gives
   // the file's bytes back to the ones a grown file covers again.
+  // A file map with no record (length 0) gets one before anything is mapped:
+  // one that could not be made afterwards would leave the memory unguarded.
+  if (!m->anonymous && m->guard == NULL && length > 0) {
+    int rc = mm__guard_add(m, err);
+    if (rc < 0) return rc;
+  }
   int keep = mm__guard_keeps && m->guard != NULL;
   if (!keep) mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
@@ -188,7 +194,7 @@ mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   if (!m->anonymous && m->os_base != NULL) {
     mm_error_t guard_err;
     size_t backed;
-    int added = m->guard != NULL || mm__guard_add(m, &guard_err) == 0;
+    int added = (keep && m->guard != NULL) || mm__guard_add(m, &guard_err) == 0;
     if (added && mm__guard_faults(m) != 0) (void)mm__guard_check(m, &backed, &guard_err);
   }
   return rc;

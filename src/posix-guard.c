@@ -59,6 +59,19 @@
 // atomics on records and slots that are never freed, and saves and restores
 // errno. Nothing it reads is ever behind a lock it could be interrupting.
 //
+// Reservations. A tombstone's record must exist before its swap (see
+// retire below), and no call may fail there: the memory is leaving the map
+// whatever happens. So records are reserved ahead, when failing still
+// changes nothing: mm__guard_add reserves one beside the map's own (for the
+// tombstone close() may leave) and fails the open with ENOMEM when it cannot;
+// a resize that may retire memory reserves MM_RETIRED_MAX more first
+// (mm__guard_reserve; ENOMEM, nothing changed) and gives back what it did
+// not use. A tombstone takes one of its map's reserved records, which are
+// counted (mm__guard_reserved) against the free ones, so no other record
+// can take them. A resize of a map with no record (length 0) makes one
+// before it maps anything (mm_map_resize), so no map is ever exposed with
+// no record.
+//
 // Lifecycle of a range:
 //   map      mm__guard_add records the OS mapping once it is made.
 //   resize   the record stays in force through the whole resize (the resize
@@ -142,10 +155,17 @@
 // with a listener present goes to libuv too, whose handler returns: the
 // access faults again and again (Node's own behaviour with a SIGBUS
 // listener). The previous disposition lives in two slots, published by
-// pointer, so a handler on another thread always reads a whole one. Left
-// open: an addon loaded in worker threads only, whose last worker exits
-// while others fault, leaves a short window between libuv's reset and the
-// reinstall after the watcher closed.
+// pointer, so a handler on another thread always reads a whole one. The
+// binding also keeps one watcher for the whole process, on a loop of its
+// own that never runs (binding.c, mm_sigbus_forever): with the addon loaded
+// in worker threads only, the last worker's watcher closing would otherwise
+// let libuv reset SIGBUS while pool threads fault in that worker's maps.
+// The addon is linked -z nodelete (binding.gyp): Node unloads an addon when
+// the last environment that loaded it goes, which would leave the installed
+// handler, its records and that loop in unmapped memory.
+// What stays open there: the listener count comes from the main thread's
+// module only, so with the main thread never loading it, a SIGBUS sent by
+// kill() takes the default action even when the main thread listens.
 //
 // Huge pages. On hugetlbfs no 4 KiB page can be mapped inside a huge page:
 // runs there are whole huge pages (mm__guard_page).
@@ -179,6 +199,7 @@ typedef struct mm_guard_record_s {
   uint32_t users;       // handlers pinning the record
   uintptr_t start, end; // the range; 0, 0 when free
   mm_map_t *map;        // NULL when free
+  uint32_t spare;       // records reserved for the map's tombstones (writers only, under the lock)
 } mm_guard_record_t;
 
 typedef struct mm_guard_block_s {
@@ -188,6 +209,28 @@ typedef struct mm_guard_block_s {
 
 static mm_guard_block_t mm__guard_first;
 static pthread_mutex_t mm__guard_lock = PTHREAD_MUTEX_INITIALIZER;
+// Free records, and how many of them are reserved for tombstones (see
+// "Reservations"); under the lock.
+static size_t mm__guard_free = MM_GUARD_BLOCK;
+static size_t mm__guard_reserved = 0;
+
+#ifdef MM_GUARD_TEST_HOOKS
+// Test hooks. mm__guard_test_no_blocks (test/native/guard-reserve.c): while
+// set, no block of records can be allocated, as when the heap is exhausted.
+// mm__guard_test_slow_writes (guard-seqlock.c): a record writer yields
+// between its stores, so handlers on other threads meet half-written
+// records far more often.
+int mm__guard_test_no_blocks = 0;
+int mm__guard_test_slow_writes = 0;
+#define MM_GUARD_TEST_PAUSE() \
+  do { \
+    if (mm__guard_test_slow_writes) sched_yield(); \
+  } while (0)
+#else
+#define MM_GUARD_TEST_PAUSE() \
+  do { \
+  } while (0)
+#endif
 
 // fork() while another thread holds the lock would leave it held for ever
 // in the child (only the forking thread goes on there): the lock is taken
@@ -640,10 +683,19 @@ mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_
   sigfillset(&all);
   int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
   uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+  if (r->map == NULL && m != NULL) mm__guard_free--;
+  if (r->map != NULL && m == NULL) {
+    mm__guard_free++;
+    mm__guard_reserved -= r->spare; // the map's reservations go with its record
+    r->spare = 0;
+  }
   __atomic_store_n(&r->seq, s + 1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&r->start, start, __ATOMIC_RELAXED);
+  MM_GUARD_TEST_PAUSE();
   __atomic_store_n(&r->end, end, __ATOMIC_RELAXED);
+  MM_GUARD_TEST_PAUSE();
   __atomic_store_n(&r->map, m, __ATOMIC_RELAXED);
+  MM_GUARD_TEST_PAUSE();
   __atomic_store_n(&r->seq, s + 2, __ATOMIC_SEQ_CST);
   if (masked) (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -655,28 +707,44 @@ mm__guard_quiesce(mm_guard_record_t *r) {
     sched_yield();
 }
 
-// Records [start, start + length) as m's; with the lock held.
+// Makes sure `n` more free records than are reserved exist, allocating
+// blocks as needed; with the lock held. 0 or -ENOMEM (nothing changed).
 static int
-mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, mm_guard_record_t **out,
-                        mm_error_t *err) {
+mm__guard_room_locked(size_t n, mm_error_t *err) {
+  while (mm__guard_free < mm__guard_reserved + n) {
+    mm_guard_block_t *last = &mm__guard_first;
+    while (last->next != NULL)
+      last = last->next;
+    mm_guard_block_t *next = NULL;
+#ifdef MM_GUARD_TEST_HOOKS
+    if (!mm__guard_test_no_blocks)
+#endif
+      next = calloc(1, sizeof(*next));
+    if (next == NULL) return mm__fail(err, "mmap", -ENOMEM);
+    __atomic_store_n(&last->next, next, __ATOMIC_RELEASE);
+    mm__guard_free += MM_GUARD_BLOCK;
+  }
+  return 0;
+}
+
+// Records [start, start + length) as m's; with the lock held. `reserved`:
+// the record was reserved before (a tombstone's; see "Reservations"), so one
+// is free and this cannot fail.
+static int
+mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, int reserved,
+                        mm_guard_record_t **out, mm_error_t *err) {
   int rc = 0;
   if (!mm__guard_installed) rc = mm__guard_install_locked(err);
+  if (rc == 0 && reserved)
+    mm__guard_reserved--;
+  else if (rc == 0)
+    rc = mm__guard_room_locked(1, err);
   mm_guard_record_t *free_record = NULL;
-  mm_guard_block_t *b = &mm__guard_first;
-  while (rc == 0 && free_record == NULL) {
+  for (mm_guard_block_t *b = &mm__guard_first; rc == 0 && b != NULL && free_record == NULL;
+       b = b->next)
     for (size_t i = 0; i < MM_GUARD_BLOCK && free_record == NULL; i++)
       if (b->records[i].map == NULL) free_record = &b->records[i];
-    if (free_record != NULL) break;
-    if (b->next == NULL) {
-      mm_guard_block_t *next = calloc(1, sizeof(*next));
-      if (next == NULL) {
-        rc = mm__fail(err, "mmap", -ENOMEM);
-        break;
-      }
-      __atomic_store_n(&b->next, next, __ATOMIC_RELEASE);
-    }
-    b = b->next;
-  }
+  if (rc == 0 && free_record == NULL) rc = mm__fail(err, "mmap", -ENOMEM); // not reached
   if (rc == 0) {
     mm__guard_write_locked(free_record, start, start + length, m);
     *out = free_record;
@@ -689,10 +757,44 @@ mm__guard_add(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = NULL;
   pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
   pthread_mutex_lock(&mm__guard_lock);
-  int rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, &r, err);
+  // The record, and one more reserved for the tombstone close() may leave.
+  int rc = mm__guard_room_locked(2, err);
+  if (rc == 0) rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, 0, &r, err);
+  if (rc == 0) {
+    mm__guard_reserved++;
+    r->spare = 1;
+  }
   pthread_mutex_unlock(&mm__guard_lock);
   if (rc == 0) m->guard = r;
   return rc;
+}
+
+int
+mm__guard_reserve(mm_map_t *m, mm_error_t *err) {
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL || r->spare >= 1 + MM_RETIRED_MAX) return 0;
+  pthread_mutex_lock(&mm__guard_lock);
+  uint32_t more = 1 + MM_RETIRED_MAX - r->spare;
+  int rc = mm__guard_room_locked(more, err);
+  if (rc == 0) {
+    mm__guard_reserved += more;
+    r->spare += more;
+  }
+  pthread_mutex_unlock(&mm__guard_lock);
+  return rc;
+}
+
+void
+mm__guard_unreserve(mm_map_t *m) {
+  mm_guard_record_t *r = m->guard;
+  if (r == NULL) return;
+  pthread_mutex_lock(&mm__guard_lock);
+  // The map keeps one for its close, when it still has one.
+  if (r->map == m && r->spare > 1) {
+    mm__guard_reserved -= r->spare - 1;
+    r->spare = 1;
+  }
+  pthread_mutex_unlock(&mm__guard_lock);
 }
 
 void
@@ -725,7 +827,7 @@ mm__guard_span(mm_map_t *m, void *base, size_t length) {
   mm_guard_record_t *r = NULL;
   mm_error_t ignored;
   pthread_mutex_lock(&mm__guard_lock);
-  if (mm__guard_record_locked((uintptr_t)base, length, m, &r, &ignored) < 0) r = NULL;
+  if (mm__guard_record_locked((uintptr_t)base, length, m, 0, &r, &ignored) < 0) r = NULL;
   pthread_mutex_unlock(&mm__guard_lock);
   return r;
 }
@@ -755,13 +857,18 @@ static mm_map_t mm__tomb_guard = {
     .lost_from = SIZE_MAX,
 };
 
-void
-mm__guard_tombstone(void *base, size_t length) {
-  mm_guard_record_t *r = NULL;
+int
+mm__guard_tombstone(mm_map_t *m, void *base, size_t length) {
+  mm_guard_record_t *r = NULL, *own = m->guard;
   mm_error_t ignored;
   pthread_mutex_lock(&mm__guard_lock);
-  (void)mm__guard_record_locked((uintptr_t)base, length, &mm__tomb_guard, &r, &ignored);
+  // From the map's reservation (see "Reservations"): this cannot fail.
+  int reserved = own != NULL && own->map == m && own->spare > 0;
+  if (reserved) own->spare--;
+  int rc =
+      mm__guard_record_locked((uintptr_t)base, length, &mm__tomb_guard, reserved, &r, &ignored);
   pthread_mutex_unlock(&mm__guard_lock);
+  return rc;
 }
 
 void
@@ -781,6 +888,18 @@ mm__guard_tombstone_gone(void *base) {
   pthread_mutex_unlock(&mm__guard_lock);
   if (found != NULL) mm__guard_quiesce(found);
 }
+
+#ifdef MM_GUARD_TEST_HOOKS
+// Test hook: whether a record holds addr, as the handler would find it.
+int
+mm__guard_test_covers(const void *addr) {
+  uintptr_t start, end;
+  mm_map_t *m;
+  mm_guard_record_t *r = mm__guard_find((uintptr_t)addr, &start, &end, &m);
+  if (r != NULL) __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
+  return r != NULL;
+}
+#endif
 
 size_t
 mm__guard_lost(const mm_map_t *m) {
@@ -1029,6 +1148,15 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     // lost_from only rises from the value read above, and only when no fault
     // came in meanwhile: a handler on another thread may have just lowered it
     // (or replaced a page inside [lost, until) again), and that must stand.
+    // Why no zero run is ever forgotten (breaker F4; guard-refill-race.c):
+    // a handler maps its run at offset L (time M), then faults += 1 (F), then
+    // lowers lost_from to <= L from a fresh read (C). Take the first raise
+    // after C, by a check whose CAS expects `lost`: nothing raised lost_from
+    // since C, so lost <= L. If the check read `before` before F, the count
+    // differs below and lost_from goes back to lost <= L. Otherwise it read
+    // `lost` after F, so after M, and refilled [lost, until) after that: the
+    // run is the file's again up to `until`, and lost_from = until covers the
+    // rest. Either way lost_from stays at or below every zero page left.
     size_t next = until < m->os_length ? until : SIZE_MAX;
     size_t expected = lost;
     (void)__atomic_compare_exchange_n(&m->lost_from, &expected, next, 0, __ATOMIC_SEQ_CST,

@@ -8,9 +8,15 @@
 size_t mm__page(void);
 // The flags and protection the OS gets for m (see posix.c).
 void mm__os_mode(const mm_map_t *m, int *flags, int *prot);
-// Keeps [base, base + length), a tombstone of a file mapping, guarded until
-// mm__guard_tombstone_gone(base).
-void mm__guard_tombstone(void *base, size_t length);
+// Keeps [base, base + length), a tombstone of m's file mapping, guarded until
+// mm__guard_tombstone_gone(base). Takes a record m reserved (mm__guard_add,
+// mm__guard_reserve), so it cannot fail while m has one; 0 or -ENOMEM.
+int mm__guard_tombstone(mm_map_t *m, void *base, size_t length);
+// Reserves records for the tombstones a resize of m may leave (up to
+// MM_RETIRED_MAX besides the one for its close); -ENOMEM when they cannot be
+// had (nothing changed). mm__guard_unreserve gives back the unused ones.
+int mm__guard_reserve(mm_map_t *m, mm_error_t *err);
+void mm__guard_unreserve(mm_map_t *m);
 void mm__guard_tombstone_gone(void *base);
 // Guards [base, base + length), a region of m's file that m is moving to
 // (see mm__grow), until mm__guard_span_gone; NULL when no record could be

@@ -312,7 +312,10 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
     // a view may reach is never unmapped.
     // A file mapping's tombstone is guarded before the swap: a touch of a
     // lost page at any instant finds the map's record or this one.
-    if (!m->anonymous) mm__guard_tombstone(base, length);
+    // It takes a record m reserved (see the guard's "Reservations"), so it
+    // is there: m's open reserved one for its close, a resize reserved
+    // enough before it changed anything.
+    if (!m->anonymous) (void)mm__guard_tombstone(m, base, length);
     (void)mmap(base, length, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
     m->retired[m->retired_count].base = base;
@@ -522,8 +525,23 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
 const int mm__shrinks_in_place = 1;
 const int mm__guard_keeps = 1;
 
+static int mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
+
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
+  // The records for the tombstones this resize may leave are reserved
+  // before anything changes (ENOMEM fails it here); the unused go back after.
+  if (m->retire && !m->anonymous) {
+    int rc = mm__guard_reserve(m, err);
+    if (rc < 0) return rc;
+  }
+  int rc = mm__resize_steps(m, length, moved, err);
+  mm__guard_unreserve(m);
+  return rc;
+}
+
+static int
+mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   // Python truncates the file first, so a failed remap leaves a file shorter
   // than the map. Here every step that can fail comes before the steps that
   // lose anything, and each failure undoes what was done:

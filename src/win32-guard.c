@@ -38,11 +38,26 @@
 // Records are guarded by one SRW lock: a vectored handler runs as ordinary
 // code on the faulting thread (not as an asynchronous signal), and no thread
 // touches a map's memory while holding the lock.
+//
+// Gaps. Putting a view back (mm__guard_restore, mm__untomb) frees the zeros
+// and maps the view again in two steps (Windows has no one-step swap; Wine 8
+// refuses placeholders), with the lock held. A thread touching the range in
+// between (a pool thread writing into a view) faults; its handler waits for
+// the lock, finds the page there again and lets the touch run again, in
+// module code or not (see mm__accessible).
+//
+// Other threads. While a view is swapped for zeros every thread reading it
+// reads zeros. Each swap is logged (range, and whether it was a truncation);
+// a call on any thread whose range a swap met while it ran fails as a fault
+// of its own would (mm__guard_here): ERR_MMAP_TRUNCATED for a truncation,
+// else the in-page error's reason. Views read by JavaScript are not calls:
+// they read the zeros, as on POSIX.
 
 typedef struct mm_guard_record_s {
   uintptr_t start, end; // the view's range
   mm_map_t *map;
   int replaced; // the view is swapped for zero-filled memory
+  int linked;   // in mm__guard_records; 0: parked (see mm__guard_remove)
   struct mm_guard_record_s *next;
 } mm_guard_record_t;
 
@@ -53,6 +68,7 @@ static uintptr_t mm__image_start = 0, mm__image_end = 0;
 
 static LONG CALLBACK mm__guard_handler(PEXCEPTION_POINTERS info);
 static int mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
+static int mm__accessible(uintptr_t addr, ULONG_PTR kind);
 
 // The calling thread's call bracket (see mm__guard_begin in platform.h): the
 // handler runs on the faulting thread, so it counts a fault inside the range
@@ -60,20 +76,65 @@ static int mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
 typedef struct mm_guard_slot_s {
   uintptr_t lo, hi;
   uint32_t faults;
+  LONG64 swaps; // mm__swap_count when the call began
 } mm_guard_slot_t;
 
 static _Thread_local mm_guard_slot_t mm__slot;
 
+// Swaps of views for zeros, on any thread (see "Other threads"): a view is
+// replaced whole, so every call running in it reads zeros, not only the one
+// whose touch faulted. The last MM_SWAP_LOG swaps are kept here, written
+// with the lock held exclusively; mm__swap_count counts them all.
+#define MM_SWAP_LOG 64
+
+typedef struct mm_swap_s {
+  uintptr_t start, end;
+  int truncated; // an access violation: Wine's report of a file cut by another process
+} mm_swap_t;
+
+static mm_swap_t mm__swap_log[MM_SWAP_LOG];
+static volatile LONG64 mm__swap_count = 0;
+
+static LONG64
+mm__swaps_now(void) {
+  return InterlockedCompareExchange64(&mm__swap_count, 0, 0);
+}
+
+// Whether a view swapped since the calling thread's call began meets its
+// range (1), and whether one of those was a truncation (2); a log that
+// moved past the call counts as both (the call cannot tell what it read).
+static int
+mm__swapped_here(void) {
+  if (mm__slot.lo >= mm__slot.hi) return 0;
+  LONG64 now = mm__swaps_now();
+  if (now == mm__slot.swaps) return 0;
+  int found = 0;
+  AcquireSRWLockShared(&mm__guard_lock);
+  now = mm__swap_count;
+  if (now - mm__slot.swaps > MM_SWAP_LOG) {
+    found = 3;
+  } else {
+    for (LONG64 i = mm__slot.swaps; i < now; i++) {
+      const mm_swap_t *w = &mm__swap_log[i % MM_SWAP_LOG];
+      if (w->start < mm__slot.hi && mm__slot.lo < w->end) found |= 1 | (w->truncated ? 2 : 0);
+    }
+  }
+  ReleaseSRWLockShared(&mm__guard_lock);
+  return found;
+}
+
 void
 mm__guard_begin(const void *lo, size_t length) {
   mm__slot.faults = 0;
+  mm__slot.swaps = mm__swaps_now();
   mm__slot.lo = (uintptr_t)lo;
   mm__slot.hi = (uintptr_t)lo + length;
 }
 
 uint32_t
 mm__guard_here(void) {
-  return *(volatile uint32_t *)&mm__slot.faults;
+  uint32_t own = *(volatile uint32_t *)&mm__slot.faults;
+  return own != 0 ? own : (mm__swapped_here() != 0);
 }
 
 size_t
@@ -89,7 +150,7 @@ mm__guard_runs(const mm_map_t *m) {
 
 int
 mm__guard_here_truncated(void) {
-  return 0;
+  return (mm__swapped_here() & 2) != 0;
 }
 
 void
@@ -195,6 +256,25 @@ mm__guard_restore(mm_guard_record_t *r) {
   (void)VirtualAlloc(base, r->end - r->start, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 }
 
+// The last page this thread's handler let run again after a gap (see the
+// handler), and how many times in a row.
+static _Thread_local uintptr_t mm__retry_addr;
+static _Thread_local unsigned mm__retry_count;
+
+// Whether a read (kind 0) or write (kind 1) at addr would succeed now: the
+// page is committed with a protection that allows it.
+static int
+mm__accessible(uintptr_t addr, ULONG_PTR kind) {
+  if (kind != 0 && kind != 1) return 0;
+  MEMORY_BASIC_INFORMATION mbi;
+  if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0) return 0;
+  if (mbi.State != MEM_COMMIT || (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS))) return 0;
+  DWORD writable =
+      PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE | PAGE_EXECUTE_WRITECOPY;
+  DWORD readable = writable | PAGE_READONLY | PAGE_EXECUTE_READ;
+  return kind == 1 ? (mbi.Protect & writable) != 0 : (mbi.Protect & readable) != 0;
+}
+
 static LONG CALLBACK
 mm__guard_handler(PEXCEPTION_POINTERS info) {
   const EXCEPTION_RECORD *e = info->ExceptionRecord;
@@ -211,6 +291,24 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
     ReleaseSRWLockExclusive(&mm__guard_lock);
     return EXCEPTION_CONTINUE_EXECUTION;
   }
+  // A touch of a view in the instant it was unmapped and mapped again (a
+  // restore, mm__untomb), with the lock held by the thread doing it: this
+  // handler waited for the lock, and the page is there now. The touch runs
+  // again, three times in a row at most for one address: a page that keeps
+  // faulting though it looks accessible (Wine reports a cut file's page that
+  // way) then goes on to be handled below.
+  if (e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
+      mm__accessible(addr, e->ExceptionInformation[0])) {
+    if (mm__retry_addr != addr - addr % 4096) {
+      mm__retry_addr = addr - addr % 4096;
+      mm__retry_count = 0;
+    }
+    if (mm__retry_count++ < 3) {
+      ReleaseSRWLockExclusive(&mm__guard_lock);
+      return EXCEPTION_CONTINUE_EXECUTION;
+    }
+  }
+  mm__retry_count = 0;
   for (mm_guard_record_t *r = mm__guard_records; r != NULL; r = r->next) {
     if (addr < r->start || addr >= r->end) continue;
     if (r->replaced) {
@@ -230,6 +328,12 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
       break;
     }
     r->replaced = 1;
+    // Logged for the calls of other threads that read the zeros meanwhile.
+    mm_swap_t *logged = &mm__swap_log[mm__swap_count % MM_SWAP_LOG];
+    logged->start = r->start;
+    logged->end = r->end;
+    logged->truncated = e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION;
+    InterlockedIncrement64(&mm__swap_count);
     mm_map_t *m = r->map;
     mm_win_t *w = mm__win(m);
     // An in-page error says why the page could not be read (its NTSTATUS).
@@ -272,6 +376,11 @@ mm__guard_install_locked(void) {
   if (mm__guard_handle == NULL) {
     mm__host();
     mm__image_range();
+    // The handler and its records live in this DLL: it stays loaded for the
+    // process's life, even when the last worker that loaded it goes.
+    HMODULE pinned = NULL;
+    (void)GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                             (LPCWSTR)(void *)mm__guard_handler, &pinned);
     // First in line: V8's own handler (WebAssembly traps) must not see our faults.
     mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
   }
@@ -379,32 +488,48 @@ mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **vi
   return rc;
 }
 
+// A map's record is allocated once, by its first mm__guard_add, and kept
+// until the map is unmapped (mm__guard_forget): mm__guard_remove only parks
+// it (out of the list), so the mm__guard_add after a resize takes it back
+// and cannot fail with the memory already exposed. A map with no record
+// (length 0) gets one before a resize maps anything (mm_map_resize).
 int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
-  mm_guard_record_t *r = calloc(1, sizeof(*r));
+  mm_guard_record_t *r = m->guard;
+  int fresh = r == NULL;
+  if (fresh) r = calloc(1, sizeof(*r));
   if (r == NULL) return mm__fail(err, "mmap", MM_UV_ENOMEM);
-  r->start = (uintptr_t)m->os_base;
-  r->end = r->start + m->os_length;
-  r->map = m;
   AcquireSRWLockExclusive(&mm__guard_lock);
   int ok = mm__guard_install_locked();
-  if (ok) {
+  if (ok && !r->linked) {
+    r->start = (uintptr_t)m->os_base;
+    r->end = r->start + m->os_length;
+    r->map = m;
+    r->replaced = 0;
+    r->linked = 1;
     r->next = mm__guard_records;
     mm__guard_records = r;
     m->guard = r;
   }
   ReleaseSRWLockExclusive(&mm__guard_lock);
   if (!ok) {
-    free(r);
+    if (fresh) free(r);
     return mm__fail(err, "mmap", MM_UV_ENOMEM);
   }
   return 0;
 }
 
 void
+mm__guard_forget(mm_map_t *m) {
+  mm__guard_remove(m);
+  free(m->guard);
+  m->guard = NULL;
+}
+
+void
 mm__guard_remove(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
-  if (r == NULL) return;
+  if (r == NULL || !r->linked) return;
   AcquireSRWLockExclusive(&mm__guard_lock);
   // The map is about to be unmapped or moved: it must be a view again.
   mm__guard_restore(r);
@@ -419,9 +544,9 @@ mm__guard_remove(mm_map_t *m) {
       break;
     }
   }
+  r->linked = 0;
+  r->replaced = 0;
   ReleaseSRWLockExclusive(&mm__guard_lock);
-  m->guard = NULL;
-  free(r);
 }
 
 // Restores a swapped view; every guard call the core makes comes between

@@ -50,6 +50,8 @@ int mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wcha
 // Unmaps [base, base + length) of m's view, leaving a tombstone where m->retire
 // asks for one (win32-guard.c).
 BOOL mm__unmap_view(mm_map_t *m, void *base, size_t length);
+// Frees m's guard record (parked by mm__guard_remove) once the map is unmapped.
+void mm__guard_forget(mm_map_t *m);
 // Takes back a tombstone left at base and maps the view there (win32-guard.c).
 int mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view);
 

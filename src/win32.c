@@ -315,6 +315,7 @@ mm__drop_view(mm_map_t *m, mm_error_t *err) {
 
 int
 mm__unmap(mm_map_t *m, mm_error_t *err) {
+  mm__guard_forget(m);
   int rc = mm__drop_view(m, err);
   if (rc < 0) return rc;
   mm__win_free(m);
@@ -553,8 +554,10 @@ mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
     m->os_length = 0;
     if (rc < 0) m->length = 0;
     // Nothing to unmap means mm__unmap is not called again: let go of the
-    // state now (a named map that shrinks to nothing loses its name).
+    // state now (a named map that shrinks to nothing loses its name), and
+    // the guard's parked record.
     mm__win_free(m);
+    mm__guard_forget(m);
   }
   if (rc < 0) return rc;
   m->length = length;

@@ -194,4 +194,62 @@ posixDescribe('fault guard races', function () {
       removeFile(file)
     }
   })
+
+  it('keeps the guard when only worker threads load the addon and each goes while pool threads fault in its map', function () {
+    // The main thread never loads the addon: each worker's environment is the only one with the
+    // addon's libuv SIGBUS watcher, and its going must not leave SIGBUS to the default action
+    // (libuv resets it when the last watcher stops) while pool threads fault in its map. After
+    // the last worker, SIGBUS is still caught (the guard stays installed for the process).
+    const rounds = 30
+    for (let run = 0; run < 3; run++) {
+      const r = child(`
+        const { Worker } = require('worker_threads')
+        const worker = \`
+          const { parentPort, workerData } = require('worker_threads')
+          const fs = require('fs')
+          const crypto = require('crypto')
+          const mmap = require(workerData.MMAP)
+          const PAGE = mmap.PAGESIZE
+          const file = workerData.file
+          fs.writeFileSync(file, Buffer.alloc(512 * PAGE, 'a'))
+          const m = mmap.open(file, { access: mmap.ACCESS_WRITE })
+          const v = m.subarray()
+          fs.truncateSync(file, PAGE)
+          for (let i = 1; i < 512; i++) crypto.randomFill(v.subarray(i * PAGE, i * PAGE + 64), () => {})
+          parentPort.postMessage('go')
+          for (let j = 0; j < 20; j++) for (let i = 1; i < 512; i += 7) v[i * PAGE] = 1
+        \`
+        let done = 0
+        const caught = () => (BigInt('0x' + require('fs').readFileSync('/proc/self/status', 'utf8')
+          .match(/SigCgt:\\s*([0-9a-f]+)/)[1]) >> 6n) & 1n
+        const next = () => {
+          const file = require('path').join(require('os').tmpdir(), 'wo-' + process.pid + '-' + done)
+          const w = new Worker(worker, { eval: true, workerData: { MMAP, file } })
+          w.on('error', (e) => { console.error(e); process.exit(3) })
+          w.once('message', () => setTimeout(() => w.terminate().then(() => {
+            require('fs').rmSync(file, { force: true })
+            if (++done < ${rounds}) return next()
+            console.log(JSON.stringify({ done, addonInMain: require.cache[require.resolve(MMAP)] !== undefined,
+              sigbusCaught: process.platform === 'linux' ? Number(caught()) : 1 }))
+          }), Math.random() * 3))
+        }
+        next()
+      `)
+      assert.strictEqual(r.signal, null, `child died by ${r.signal}: ${r.stderr}`)
+      assert.strictEqual(r.status, 0, r.stderr)
+      assert.deepStrictEqual(r.out, { done: rounds, addonInMain: false, sigbusCaught: 1 })
+    }
+  })
+
+  it('stays loaded after the last worker that loaded it goes: a SIGBUS sent by kill() then still dies by SIGBUS', function () {
+    // Node unloads an addon when the last environment that loaded it goes; the guard's handler,
+    // still installed, would then point at unmapped code (SIGSEGV). The addon is never unloaded.
+    const r = child(`
+      const { Worker } = require('worker_threads')
+      const w = new Worker('const mmap = require(require("worker_threads").workerData); new mmap.Mmap(-1, 4096)', { eval: true, workerData: MMAP })
+      w.on('error', (e) => { console.error(e); process.exit(3) })
+      w.on('exit', () => setTimeout(() => process.kill(process.pid, 'SIGBUS'), 50))
+    `)
+    assert.strictEqual(r.signal, 'SIGBUS', `status ${r.status}, signal ${r.signal}: ${r.stderr}`)
+  })
 })

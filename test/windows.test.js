@@ -676,6 +676,57 @@ describeWindows('Windows: the fault guard (a file cut by a process outside Wine)
     fs.unlinkSync(file)
   })
 
+  it('keeps pool threads alive and calls on them honest while the main thread swaps a view for zeros and back', function () {
+    // Each round takes another map of the cut file; pool threads count the kept bytes (countAsync: a call)
+    // and write into a view of them (crypto.randomFill: no module frame) while the main thread's
+    // m.get() of a lost page swaps the whole view for zeros, which stays so for 1 ms, and its next
+    // call maps the view back (free, then map: a gap). A touch in the gap must run again, and a
+    // count that read the zeros must fail, never return a wrong number.
+    this.timeout(120000)
+    const file = spoolFile(Buffer.alloc(512 * G, 0x61))
+    const r = runChild(`
+      const fs = require('fs')
+      const crypto = require('crypto')
+      const { Mmap } = require(MMAP)
+      ${cutOutsideSource()}
+      const file = ${JSON.stringify(file)}
+      const fd = fs.openSync(file, 'r+')
+      // A map swaps once (later calls see the lost part first and never touch it): one per round.
+      const maps = Array.from({ length: 120 }, () => new Mmap(fd, 0))
+      fs.closeSync(fd)
+      cutOutside(file, ${256 * G})
+      const tally = { ok: 0, truncated: 0, wrong: [], fills: 0, swaps: 0 }
+      const until = Date.now() + 4000
+      const round = () => {
+        if (Date.now() >= until || maps.length === 0) {
+          maps.forEach((m) => m.close())
+          console.log(JSON.stringify(tally))
+          return
+        }
+        const m = maps.pop()
+        const view = new Uint8Array(m.buffer, ${160 * G}, ${16 * G})
+        const jobs = []
+        for (let i = 0; i < 2; i++) {
+          jobs.push(m.countAsync('a', 0, ${128 * G}).then((n) => { if (n === ${128 * G}) tally.ok++; else tally.wrong.push(n) },
+            (e) => { if (e.code === 'ERR_MMAP_TRUNCATED') tally.truncated++; else tally.wrong.push(e.code) }))
+          jobs.push(new Promise((resolve) => crypto.randomFill(view, () => { tally.fills++; resolve() })))
+        }
+        sleep(Math.random())
+        try { m.get(${300 * G}) } catch (e) { if (e.code === 'ERR_MMAP_TRUNCATED') tally.swaps++ }
+        sleep(1)
+        m.get(0)
+        Promise.all(jobs).then(() => { m.close(); setImmediate(round) })
+      }
+      round()
+    `, { timeout: 100000 })
+    assert.strictEqual(r.stderr, '')
+    assert.strictEqual(r.status, 0)
+    const out = JSON.parse(r.stdout)
+    assert.deepStrictEqual(out.wrong, [])
+    assert.ok(out.swaps > 10 && out.fills > 10 && out.ok + out.truncated > 10, r.stdout)
+    fs.unlinkSync(file)
+  })
+
   it('leaves a fault of JavaScript code in a view to the next handler: the process ends', function () {
     const file = spoolFile(Buffer.alloc(2 * G, 0x61))
     const r = runChild(`
