@@ -132,6 +132,11 @@ mm_napi_throw(napi_env env, const mm_error_t *err) {
     return mm_napi_throw_code(
         env, "ERR_MMAP_TRUNCATED",
         "the file behind this map shrank: the call touches bytes past its end");
+  if (err->code == MM_ECALLER) {
+    // The binding's own callback failed and threw (or will: see rethrow).
+    mm_napi_rethrow(env);
+    return NULL;
+  }
   if (err->code == MM_ENOFD)
     return mm_napi_throw_code(env, "ERR_MMAP_NO_FD", "the map keeps no file descriptor");
   mm_instance_t *inst = NULL;
@@ -273,42 +278,6 @@ mm_napi_handle(napi_env env, napi_value v) {
     return NULL;
   }
   return h;
-}
-
-// The part of a map an operation touches (the core's call bracket).
-typedef mm_call_t mm_touch_t;
-
-// Before touching [start, start + length) of the map: throws (false) when the
-// file behind it shrank and the range reaches the lost part.
-static bool
-mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
-  mm_error_t err;
-  if (mm_map_enter(&h->map, start, length, t, &err) == 0) return true;
-  mm_napi_throw(env, &err);
-  return false;
-}
-
-// After touching it: throws (false) when a touch of this call faulted;
-// whatever the operation produced is then discarded.
-static bool
-mm_napi_leave(napi_env env, mm_handle_t *h, mm_touch_t *t) {
-  mm_error_t err;
-  if (mm_map_leave(&h->map, t, &err) == 0) return true;
-  mm_napi_throw(env, &err);
-  return false;
-}
-
-// Before writing [start, start + length) inside t's range: every page is
-// touched for writing first, so a page that cannot be backed fails the call
-// (and ends it) before any byte changes.
-static bool
-mm_napi_prepare_write(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
-  mm_error_t err;
-  mm_map_probe_write(&h->map, start, length);
-  if (mm_map_check(&h->map, t, &err) == 0) return true;
-  mm_map_leave(&h->map, t, &err);
-  mm_napi_throw(env, &err);
-  return false;
 }
 
 // Detaches every ArrayBuffer handed out so far (their byteLength becomes 0):
@@ -850,19 +819,20 @@ mm_napi_view(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
     return NULL;
-  if (length == 0 || !mm_range_ok(start, length, h->map.length))
-    return mm_napi_throw_range(env, "view outside the map");
+  uint8_t *base;
+  mm_error_t err;
+  if (mm_map_view(&h->map, start, length, &base, &err) < 0) return mm_napi_throw(env, &err);
   if (length > mm_napi_max_buffer(env))
     return mm_napi_throw_range(env, "a view longer than the longest ArrayBuffer this Node makes");
   mm_external_t *ext = calloc(1, sizeof(*ext));
   if (ext == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   ext->state = MM_EXT_CREATING;
   ext->h = h;
-  ext->base = h->map.data + start;
+  ext->base = base;
   ext->size = length;
   ext->lives = 2;
-  napi_status status = napi_create_external_arraybuffer(env, h->map.data + start, length,
-                                                        mm_view_finalize, ext, &ab);
+  napi_status status =
+      napi_create_external_arraybuffer(env, base, length, mm_view_finalize, ext, &ab);
   if (status != napi_ok) {
     if (mm_external_failed(&ext->state, status)) free(ext);
     if (status == napi_no_external_buffers_allowed)
@@ -913,11 +883,9 @@ mm_napi_get(napi_env env, napi_callback_info info) {
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &i)) return NULL;
-  if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, i, 1, &touch)) return NULL;
-  uint8_t byte = h->map.data[i];
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
+  uint8_t byte;
+  mm_error_t err;
+  if (mm_map_get(&h->map, i, &byte, &err) < 0) return mm_napi_throw(env, &err);
   MM_NAPI_CALL(env, napi_create_uint32(env, byte, &result));
   return result;
 }
@@ -932,19 +900,14 @@ mm_napi_set(napi_env env, napi_callback_info info) {
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &i) || !mm_napi_int32(env, argv[2], &v)) return NULL;
-  if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
-  if (v < 0 || v > 255) return mm_napi_throw_range(env, "byte out of range");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, i, 1, &touch) || !mm_napi_prepare_write(env, h, i, 1, &touch))
-    return NULL;
-  h->map.data[i] = (uint8_t)v;
-  mm_napi_leave(env, h, &touch);
+  mm_error_t err;
+  if (mm_map_set(&h->map, i, v, &err) < 0) return mm_napi_throw(env, &err);
   return NULL;
 }
 
 // A new Buffer of length bytes; *data receives its memory.
 static napi_value
-mm_napi_new_buffer(napi_env env, size_t length, uint8_t **data) {
+new_buffer(napi_env env, size_t length, uint8_t **data) {
   napi_value buf;
   void *p = NULL;
   if (napi_create_buffer(env, length, &p, &buf) != napi_ok) {
@@ -960,11 +923,11 @@ mm_napi_new_buffer(napi_env env, size_t length, uint8_t **data) {
 }
 
 // Copies of at least this many bytes go to a block of their own (see
-// mm_napi_copy_out).
+// buffer_sink).
 #define MM_BIG_COPY ((size_t)8 << 20)
 
 static void
-mm_big_block_finalize(napi_env env, void *data, void *hint) {
+big_block_finalize(napi_env env, void *data, void *hint) {
   mm_external_t *block = hint;
   if (!mm_external_finalizing(&block->state)) return;
   int64_t ignored;
@@ -974,49 +937,68 @@ mm_big_block_finalize(napi_env env, void *data, void *hint) {
   free(block);
 }
 
-// A Buffer holding a copy of [src, src + length). A large copy goes to a
-// huge-page block whose start has the same offset within a page as src:
-// glibc's memcpy runs at a third of its speed when the two differ, and
-// faulting in a fresh heap buffer page by page costs more than the copy.
+// A huge-page Buffer of length bytes whose first byte has the offset lead
+// within a page; NULL (nothing pending) when it cannot be had.
 static napi_value
-mm_napi_copy_out(napi_env env, const uint8_t *src, size_t length) {
+big_buffer(napi_env env, size_t length, size_t lead, uint8_t **data) {
+  size_t page = mm_page_size();
+  mm_external_t *block = calloc(1, sizeof(*block));
+  if (block == NULL || length > SIZE_MAX - page - lead) {
+    free(block);
+    return NULL;
+  }
+  block->state = MM_EXT_CREATING;
+  block->size = lead + length;
+  block->base = mm_big_alloc(block->size);
+  if (block->base == NULL) {
+    free(block);
+    return NULL;
+  }
   napi_value buf;
-  uint8_t *dst;
-  if (length > mm_napi_max_buffer(env))
-    return mm_napi_throw_range(env, "a copy longer than the longest Buffer this Node makes");
-  if (length >= MM_BIG_COPY) {
-    size_t page = mm_page_size();
-    size_t lead = (uintptr_t)src % page;
-    mm_external_t *block = calloc(1, sizeof(*block));
-    if (block != NULL && length <= SIZE_MAX - page - lead) {
-      block->state = MM_EXT_CREATING;
-      block->size = lead + length;
-      block->base = mm_big_alloc(block->size);
-      if (block->base != NULL) {
-        dst = (uint8_t *)block->base + lead;
-        memcpy(dst, src, length);
-        napi_status status =
-            napi_create_external_buffer(env, length, dst, mm_big_block_finalize, block, &buf);
-        if (status == napi_ok) {
-          block->state = MM_EXT_LIVE;
-          int64_t ignored;
-          // The garbage collector cannot see this memory otherwise.
-          napi_adjust_external_memory(env, (int64_t)block->size, &ignored);
-          return buf;
-        }
-        // External buffers refused (Electron) or too large: the heap path.
-        napi_value ignored;
-        napi_get_and_clear_last_exception(env, &ignored);
-        if (!mm_external_failed(&block->state, status)) block = NULL; // the finalizer frees it
-        if (block != NULL) mm_big_free(block->base, block->size);
-      }
-    }
+  uint8_t *dst = (uint8_t *)block->base + lead;
+  napi_status status =
+      napi_create_external_buffer(env, length, dst, big_block_finalize, block, &buf);
+  if (status == napi_ok) {
+    block->state = MM_EXT_LIVE;
+    int64_t ignored;
+    // The garbage collector cannot see this memory otherwise.
+    napi_adjust_external_memory(env, (int64_t)block->size, &ignored);
+    *data = dst;
+    return buf;
+  }
+  // External buffers refused (Electron) or too large: the heap path.
+  napi_value ignored;
+  napi_get_and_clear_last_exception(env, &ignored);
+  if (mm_external_failed(&block->state, status)) {
+    mm_big_free(block->base, block->size);
     free(block);
   }
-  buf = mm_napi_new_buffer(env, length, &dst);
-  if (buf == NULL) return NULL;
-  if (length > 0) memcpy(dst, src, length);
-  return buf;
+  return NULL;
+}
+
+// The sink of a copy out of a map into a new Buffer (see mm_sink_t).
+typedef struct buffer_sink_s {
+  napi_env env;
+  napi_value buf; // the Buffer made, NULL until then
+} buffer_sink_t;
+
+// A large copy goes to a huge-page block whose start has the same offset
+// within a page as the source: glibc's memcpy runs at a third of its speed
+// when the two differ, and faulting in a fresh heap buffer page by page
+// costs more than the copy.
+static uint8_t *
+buffer_sink(void *ctx, size_t length, size_t lead) {
+  buffer_sink_t *sink = ctx;
+  uint8_t *dst = NULL;
+  if (length > mm_napi_max_buffer(sink->env)) {
+    mm_napi_throw_range(sink->env, "a copy longer than the longest Buffer this Node makes");
+    return NULL;
+  }
+  if (length >= MM_BIG_COPY) sink->buf = big_buffer(sink->env, length, lead, &dst);
+  if (sink->buf == NULL) sink->buf = new_buffer(sink->env, length, &dst);
+  // A Buffer of length 0 may have no memory; the core copies nothing then.
+  if (sink->buf != NULL && dst == NULL) dst = (uint8_t *)sink;
+  return sink->buf == NULL ? NULL : dst;
 }
 
 // copy(handle, start, length) -> Buffer holding a copy of [start, start + length)
@@ -1029,13 +1011,11 @@ mm_napi_copy(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
     return NULL;
-  if (!mm_range_ok(start, length, h->map.length))
-    return mm_napi_throw_range(env, "range outside the map");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, length, &touch)) return NULL;
-  napi_value buf = mm_napi_copy_out(env, h->map.data + start, length);
-  if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
-  return buf;
+  buffer_sink_t sink = {env, NULL};
+  mm_error_t err;
+  if (mm_map_copy(&h->map, start, length, buffer_sink, &sink, &err) < 0)
+    return mm_napi_throw(env, &err);
+  return sink.buf;
 }
 
 // copyStep(handle, start, step, count) -> Buffer of data[start + i * step]
@@ -1050,21 +1030,11 @@ mm_napi_copy_step(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
       !mm_napi_size(env, argv[3], &count))
     return NULL;
-  if (!mm_step_ok(start, step, count, h->map.length))
-    return mm_napi_throw_range(env, "slice outside the map");
-  uint8_t *dst;
-  napi_value buf = mm_napi_new_buffer(env, count, &dst);
-  if (buf == NULL) return NULL;
-  size_t lo, span;
-  mm_touch_t touch;
-  mm_step_span(start, step, count, &lo, &span);
-  if (!mm_napi_enter(env, h, lo, span, &touch)) return NULL;
-  const uint8_t *src = h->map.data;
-  int64_t at = (int64_t)start;
-  for (size_t i = 0; i < count; i++, at += step)
-    dst[i] = src[at];
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  return buf;
+  buffer_sink_t sink = {env, NULL};
+  mm_error_t err;
+  if (mm_map_copy_step(&h->map, start, step, count, buffer_sink, &sink, &err) < 0)
+    return mm_napi_throw(env, &err);
+  return sink.buf;
 }
 
 // write(handle, position, bytes): copies all of bytes to the map at position.
@@ -1078,13 +1048,8 @@ mm_napi_write(napi_env env, napi_callback_info info) {
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_bytes(env, argv[2], &src, &n))
     return NULL;
-  if (!mm_range_ok(pos, n, h->map.length)) return mm_napi_throw_range(env, "data out of range");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, pos, n, &touch) || !mm_napi_prepare_write(env, h, pos, n, &touch))
-    return NULL;
-  // The source may be a view of this very map, so the ranges may overlap.
-  if (n > 0) memmove(h->map.data + pos, src, n);
-  mm_napi_leave(env, h, &touch);
+  mm_error_t err;
+  if (mm_map_write(&h->map, pos, src, n, &err) < 0) return mm_napi_throw(env, &err);
   return NULL;
 }
 
@@ -1101,36 +1066,17 @@ mm_napi_write_step(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
       !mm_napi_size(env, argv[3], &count) || !mm_napi_bytes(env, argv[4], &src, &n))
     return NULL;
-  if (n != count) return mm_napi_throw_range(env, "mmap slice assignment is wrong size");
-  if (!mm_step_ok(start, step, count, h->map.length))
-    return mm_napi_throw_range(env, "slice outside the map");
-  if (count == 0) return NULL;
-  // The source may alias the map: copy it first so every byte written is
-  // the value it had before the call, as Python's memoryview copy does.
-  uint8_t *copy = malloc(count);
-  if (copy == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
-  memcpy(copy, src, count);
-  size_t lo, span;
-  mm_touch_t touch;
-  mm_step_span(start, step, count, &lo, &span);
-  if (!mm_napi_enter(env, h, lo, span, &touch) ||
-      !mm_napi_prepare_write(env, h, lo, span, &touch)) {
-    free(copy);
-    return NULL;
-  }
-  int64_t at = (int64_t)start;
-  for (size_t i = 0; i < count; i++, at += step)
-    h->map.data[at] = copy[i];
-  free(copy);
-  mm_napi_leave(env, h, &touch);
+  mm_error_t err;
+  if (mm_map_write_step(&h->map, start, step, count, src, n, &err) < 0)
+    return mm_napi_throw(env, &err);
   return NULL;
 }
 
-typedef enum { MM_FIND, MM_RFIND, MM_COUNT } mm_search_kind_t;
+typedef enum { SEARCH_FIND, SEARCH_RFIND, SEARCH_COUNT } search_kind_t;
 
 // find/rfind/count(handle, needle, start, end): searches [start, end).
 static napi_value
-mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
+search(napi_env env, napi_callback_info info, search_kind_t kind) {
   size_t argc = 4;
   napi_value argv[4], result;
   size_t start, end, k;
@@ -1140,66 +1086,31 @@ mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
   if (h == NULL || !mm_napi_bytes(env, argv[1], &needle, &k) ||
       !mm_napi_size(env, argv[2], &start) || !mm_napi_size(env, argv[3], &end))
     return NULL;
-  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  const uint8_t *hay = h->map.data + start;
-  size_t n = end - start;
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, n, &touch)) return NULL;
-  double answer;
-  if (kind == MM_COUNT) {
-    answer = (double)mm_count(hay, n, needle, k);
-  } else {
-    int64_t at = kind == MM_FIND ? mm_find(hay, n, needle, k) : mm_rfind(hay, n, needle, k);
-    answer = at < 0 ? -1.0 : (double)((uint64_t)at + start);
-  }
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
+  mm_error_t err;
+  int64_t at = -1;
+  uint64_t count = 0;
+  int rc = kind == SEARCH_COUNT  ? mm_map_count(&h->map, start, end, needle, k, &count, &err)
+           : kind == SEARCH_FIND ? mm_map_find(&h->map, start, end, needle, k, &at, &err)
+                                 : mm_map_rfind(&h->map, start, end, needle, k, &at, &err);
+  if (rc < 0) return mm_napi_throw(env, &err);
+  MM_NAPI_CALL(env,
+               napi_create_double(env, kind == SEARCH_COUNT ? (double)count : (double)at, &result));
   return result;
 }
 
 static napi_value
 mm_napi_find(napi_env env, napi_callback_info info) {
-  return mm_napi_search(env, info, MM_FIND);
+  return search(env, info, SEARCH_FIND);
 }
 
 static napi_value
 mm_napi_rfind(napi_env env, napi_callback_info info) {
-  return mm_napi_search(env, info, MM_RFIND);
+  return search(env, info, SEARCH_RFIND);
 }
 
 static napi_value
 mm_napi_count(napi_env env, napi_callback_info info) {
-  return mm_napi_search(env, info, MM_COUNT);
-}
-
-// The length of the line at pos (up to and including the next '\n', or to
-// the end of the map), in *length; throws (false) when the line runs into a
-// part of the map the file no longer backs. The line may end well before
-// that part: its end is looked for only in the part the file backs.
-static bool
-mm_napi_line_at(napi_env env, mm_handle_t *h, size_t pos, size_t *length) {
-  size_t backed;
-  mm_error_t err;
-  if (mm_map_backed(&h->map, &backed, &err) < 0) {
-    mm_napi_throw(env, &err);
-    return false;
-  }
-  *length = 0;
-  if (pos >= h->map.length) return true;
-  size_t rest = (pos < backed ? backed : pos) - pos;
-  const uint8_t newline = '\n';
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, pos, rest, &touch)) return false;
-  int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
-  if (!mm_napi_leave(env, h, &touch)) return false;
-  *length = at < 0 ? rest : (size_t)at + 1;
-  if (at < 0 && backed < h->map.length) {
-    err.code = MM_ETRUNCATED;
-    err.syscall = "mmap";
-    mm_napi_throw(env, &err);
-    return false;
-  }
-  return true;
+  return search(env, info, SEARCH_COUNT);
 }
 
 // readline(handle, position) -> Buffer up to and including the next '\n'
@@ -1207,22 +1118,20 @@ static napi_value
 mm_napi_readline(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  size_t pos, length;
+  size_t pos;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_line_at(env, h, pos, &length))
-    return NULL;
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
-  napi_value buf = mm_napi_copy_out(env, h->map.data + pos, length);
-  if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
-  return buf;
+  if (h == NULL || !mm_napi_size(env, argv[1], &pos)) return NULL;
+  buffer_sink_t sink = {env, NULL};
+  mm_error_t err;
+  if (mm_map_readline(&h->map, pos, buffer_sink, &sink, &err) < 0) return mm_napi_throw(env, &err);
+  return sink.buf;
 }
 
 // The memory of a Uint8Array or Float64Array argument (per want); throws
 // (false) for anything else.
 static bool
-mm_napi_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *count) {
+typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *count) {
   bool is_typed = false;
   napi_typedarray_type type;
   napi_value ab;
@@ -1237,6 +1146,16 @@ mm_napi_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data
   return true;
 }
 
+// The answer of readlineInto() and readlineFast(): the line's length when it
+// was copied, minus it when not.
+static napi_value
+line_answer(napi_env env, int rc, size_t length, const mm_error_t *err) {
+  napi_value result;
+  if (rc < 0) return mm_napi_throw(env, err);
+  MM_NAPI_CALL(env, napi_create_double(env, rc == 1 ? (double)length : -(double)length, &result));
+  return result;
+}
+
 // readlineInto(handle, position, slab, at) -> the length of the line at
 // position, copied to slab[at...] when it fits there; when it does not,
 // nothing is copied and the result is minus the length (readline() then
@@ -1245,26 +1164,18 @@ mm_napi_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data
 static napi_value
 mm_napi_readline_into(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], result;
+  napi_value argv[4];
   size_t pos, at, length, room;
   void *slab;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 4) return mm_napi_throw_type(env, "readlineInto() takes 4 arguments");
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &pos) ||
-      !mm_napi_typed(env, argv[2], napi_uint8_array, &slab, &room) ||
-      !mm_napi_size(env, argv[3], &at) || !mm_napi_line_at(env, h, pos, &length))
+      !typed_arg(env, argv[2], napi_uint8_array, &slab, &room) || !mm_napi_size(env, argv[3], &at))
     return NULL;
-  double answer = -(double)length;
-  if (at <= room && length <= room - at && length > 0) {
-    mm_touch_t touch;
-    if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
-    memcpy((uint8_t *)slab + at, h->map.data + pos, length);
-    if (!mm_napi_leave(env, h, &touch)) return NULL;
-    answer = (double)length;
-  }
-  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
-  return result;
+  mm_error_t err;
+  int rc = mm_map_readline_into(&h->map, pos, slab, room, at, &length, &err);
+  return line_answer(env, rc, length, &err);
 }
 
 // lineEnds(handle, start, end, out, at) -> how many offsets it wrote to
@@ -1275,23 +1186,17 @@ static napi_value
 mm_napi_line_ends(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5], result;
-  size_t start, end, at, room;
+  size_t start, end, at, room, count;
   void *out;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) return mm_napi_throw_type(env, "lineEnds() takes 5 arguments");
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end) ||
-      !mm_napi_typed(env, argv[3], napi_float64_array, &out, &room) ||
-      !mm_napi_size(env, argv[4], &at))
+      !typed_arg(env, argv[3], napi_float64_array, &out, &room) || !mm_napi_size(env, argv[4], &at))
     return NULL;
-  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  if (at > room) return mm_napi_throw_range(env, "offset outside the array");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, end - start, &touch)) return NULL;
-  size_t scanned;
-  size_t count = mm_lines_scan(h->map.data + start, end - start, (uint64_t)start,
-                               (double *)out + at, room - at, &scanned);
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
+  mm_error_t err;
+  if (mm_map_line_ends(&h->map, start, end, out, room, at, &count, &err) < 0)
+    return mm_napi_throw(env, &err);
   MM_NAPI_CALL(env, napi_create_double(env, (double)count, &result));
   return result;
 }
@@ -1351,7 +1256,7 @@ mm_napi_set_slab(napi_env env, napi_callback_info info) {
   void *data;
   size_t length;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !mm_napi_typed(env, argv[0], napi_uint8_array, &data, &length)) return NULL;
+  if (argc < 1 || !typed_arg(env, argv[0], napi_uint8_array, &data, &length)) return NULL;
   mm_instance_t *inst = NULL;
   MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
   if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
@@ -1369,7 +1274,7 @@ mm_napi_set_slab(napi_env env, napi_callback_info info) {
 static napi_value
 mm_napi_readline_fast(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], result;
+  napi_value argv[3];
   uint32_t slot;
   size_t pos, at, length;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -1381,20 +1286,10 @@ mm_napi_readline_fast(napi_env env, napi_callback_info info) {
       inst->slots[slot]->closed || inst->slots[slot]->released)
     return mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
   mm_handle_t *h = inst->slots[slot];
-  if (!mm_napi_size(env, argv[1], &pos) || !mm_napi_size(env, argv[2], &at) ||
-      !mm_napi_line_at(env, h, pos, &length))
-    return NULL;
-  double answer = -(double)length;
-  if (inst->slab != NULL && at <= inst->slab_length && length <= inst->slab_length - at &&
-      length > 0) {
-    mm_touch_t touch;
-    if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
-    memcpy(inst->slab + at, h->map.data + pos, length);
-    if (!mm_napi_leave(env, h, &touch)) return NULL;
-    answer = (double)length;
-  }
-  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
-  return result;
+  if (!mm_napi_size(env, argv[1], &pos) || !mm_napi_size(env, argv[2], &at)) return NULL;
+  mm_error_t err;
+  int rc = mm_map_readline_into(&h->map, pos, inst->slab, inst->slab_length, at, &length, &err);
+  return line_answer(env, rc, length, &err);
 }
 
 // move(handle, dest, src, count): memmove within the map
@@ -1408,16 +1303,8 @@ mm_napi_move(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &dest) || !mm_napi_size(env, argv[2], &src) ||
       !mm_napi_size(env, argv[3], &count))
     return NULL;
-  if (!mm_range_ok(dest, count, h->map.length) || !mm_range_ok(src, count, h->map.length))
-    return mm_napi_throw_range(env, "source, destination, or count out of range");
-  mm_touch_t touch;
-  // One range covers both source and destination.
-  size_t lo = src < dest ? src : dest, hi = (src < dest ? dest : src) + count;
-  if (!mm_napi_enter(env, h, lo, hi - lo, &touch) ||
-      !mm_napi_prepare_write(env, h, dest, count, &touch))
-    return NULL;
-  if (count > 0) memmove(h->map.data + dest, h->map.data + src, count);
-  mm_napi_leave(env, h, &touch);
+  mm_error_t err;
+  if (mm_map_move(&h->map, dest, src, count, &err) < 0) return mm_napi_throw(env, &err);
   return NULL;
 }
 
@@ -1490,8 +1377,8 @@ mm_napi_sync_async(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length) ||
       !mm_napi_int32(env, argv[3], &flags))
     return NULL;
-  if (!mm_range_ok(offset, length, h->map.length))
-    return mm_napi_throw_range(env, "flush values out of range");
+  mm_error_t err;
+  if (mm_map_range(&h->map, offset, length, &err) < 0) return mm_napi_throw(env, &err);
   mm_flush_job_t *job = calloc(1, sizeof(*job));
   if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
   job->h = h;
@@ -1578,23 +1465,36 @@ mm_napi_set_name(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Makes the string of a latin1() call from the bytes in place.
+typedef struct latin1_visit_s {
+  napi_env env;
+  napi_value result;
+} latin1_visit_t;
+
+static int
+latin1_visit(void *ctx, const uint8_t *bytes, size_t length) {
+  latin1_visit_t *v = ctx;
+  if (napi_create_string_latin1(v->env, (const char *)bytes, length, &v->result) == napi_ok)
+    return 0;
+  mm_napi_rethrow(v->env);
+  return -1;
+}
+
 // latin1(handle, start, end) -> string of the bytes, one character each
 static napi_value
 mm_napi_latin1(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], result;
+  napi_value argv[3];
   size_t start, end;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
   if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
     return NULL;
-  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, end - start, &touch)) return NULL;
-  MM_NAPI_CALL(
-      env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start, &result));
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  return result;
+  latin1_visit_t visit = {env, NULL};
+  mm_error_t err;
+  if (mm_map_visit(&h->map, start, end, latin1_visit, &visit, &err) < 0)
+    return mm_napi_throw(env, &err);
+  return visit.result;
 }
 
 // searchKernel(level?) -> the kernel level in use after setting level (0 auto,
