@@ -58,6 +58,28 @@ mm_guard_reinstall(void) {
 }
 
 void
+mm_map_retire(mm_map_t *m, int on) {
+  m->retired_count = 0;
+  m->retire = on;
+}
+
+int
+mm_map_tombstones(mm_map_t *m, mm_span_t *out) {
+  int count = m->retired_count;
+  for (int i = 0; i < count; i++)
+    out[i] = m->retired[i];
+  m->retire = 0;
+  m->retired_count = 0;
+  return count;
+}
+
+mm_span_t
+mm_map_os_span(const mm_map_t *m) {
+  mm_span_t span = {m->os_base, m->os_length};
+  return span;
+}
+
+void
 mm_tombstone_free(mm_span_t span) {
   mm__tombstone_free(span.base, span.length);
 }

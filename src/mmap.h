@@ -247,6 +247,14 @@ int mm_map_unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
 // someone replaced it (POSIX; nothing to do on Windows or before any map).
 void mm_guard_reinstall(void);
 
+// Memory that leaves the map from now on (close, a move, a shrink) becomes a
+// tombstone while on is 1 (see mm_map_t.retire), until mm_map_tombstones.
+void mm_map_retire(mm_map_t *m, int on);
+// The tombstones left since mm_map_retire (at most MM_RETIRED_MAX, into out):
+// their number. Retiring ends; the caller frees each with mm_tombstone_free.
+int mm_map_tombstones(mm_map_t *m, mm_span_t *out);
+// The OS mapping's range (base NULL when nothing is mapped).
+mm_span_t mm_map_os_span(const mm_map_t *m);
 // Gives a tombstone (see mm_map_t.retire) back to the OS.
 void mm_tombstone_free(mm_span_t span);
 
