@@ -230,7 +230,7 @@ mm_job_queue(napi_env env, mm_job_t *job, size_t count) {
   job->works = calloc(count, sizeof(*job->works));
   if (job->works == NULL) {
     mm_job_free(env, job);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    return mm_napi_throw_nomem(env, "malloc");
   }
   const char *label = job->kind == MM_JOB_PREFETCH ? "mmap-native:prefetch" : "mmap-native:scan";
   if (napi_create_string_utf8(env, label, NAPI_AUTO_LENGTH, &name) != napi_ok) goto fail;
@@ -308,7 +308,7 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
   if (threads < 1 || threads > 1024) return mm_napi_throw_range(env, "threads out of range");
   mm_job_t *job = calloc(1, sizeof(*job));
-  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (job == NULL) return mm_napi_throw_nomem(env, "malloc");
   job->h = h;
   job->kind = (int)kind;
   job->start = start;
@@ -317,7 +317,7 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   job->scan.parts = calloc(threads, sizeof(*job->scan.parts));
   if (job->needle == NULL || job->scan.parts == NULL) {
     mm_job_free(env, job);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    return mm_napi_throw_nomem(env, "malloc");
   }
   if (k > 0) memcpy(job->needle, needle, k);
   if (argc > 6 && !mm_napi_abort_flag(env, argv[6], job)) {
@@ -333,7 +333,7 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   job->scan.closed = &h->closed;
   if (mm_scan_plan(&job->scan, threads, mm_async_min_part) < 0) {
     mm_job_free(env, job);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    return mm_napi_throw_nomem(env, "malloc");
   }
   return mm_job_queue(env, job, job->scan.part_count);
 }
@@ -356,7 +356,7 @@ mm_napi_prefetch(napi_env env, napi_callback_info info) {
   if (!mm_range_ok(start, length, h->map.length))
     return mm_napi_throw_range(env, "range outside the map");
   mm_job_t *job = calloc(1, sizeof(*job));
-  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (job == NULL) return mm_napi_throw_nomem(env, "malloc");
   job->h = h;
   job->kind = MM_JOB_PREFETCH;
   job->start = start;

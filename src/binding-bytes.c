@@ -304,7 +304,7 @@ mm_napi_slot(napi_env env, napi_callback_info info) {
       mm_handle_t **slots = grown > inst->slot_count && grown < (1u << 30)
                                 ? realloc(inst->slots, grown * sizeof(*slots))
                                 : NULL;
-      if (slots == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+      if (slots == NULL) return mm_napi_throw_nomem(env, "malloc");
       memset(slots + inst->slot_count, 0, (grown - inst->slot_count) * sizeof(*slots));
       inst->slots = slots;
       inst->slot_count = grown;

@@ -28,7 +28,7 @@ shm_name(napi_env env, napi_value v) {
   }
   char *name = malloc(bytes + 1);
   if (name == NULL) {
-    mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    mm_napi_throw_nomem(env, "malloc");
     return NULL;
   }
   if (napi_get_value_string_utf8(env, v, name, bytes + 1, &copied) != napi_ok) {

@@ -89,7 +89,7 @@ mm_napi_map(napi_env env, napi_callback_info info) {
     size_t bytes, copied;
     MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[7], NULL, 0, &bytes));
     tagname = malloc(bytes + 1);
-    if (tagname == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    if (tagname == NULL) return mm_napi_throw_nomem(env, "malloc");
     if (napi_get_value_string_utf8(env, argv[7], tagname, bytes + 1, &copied) != napi_ok) {
       free(tagname);
       mm_napi_rethrow(env);
@@ -106,7 +106,7 @@ mm_napi_map(napi_env env, napi_callback_info info) {
   mm_handle_t *h = calloc(1, sizeof(*h));
   if (h == NULL) {
     free(tagname);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    return mm_napi_throw_nomem(env, "malloc");
   }
   mm_options_t opts = {
       .fd = fd_handle,
@@ -361,7 +361,7 @@ mm_napi_sync_async(napi_env env, napi_callback_info info) {
   mm_error_t err;
   if (mm_map_range(&h->map, offset, length, &err) < 0) return mm_napi_throw(env, &err);
   flush_job_t *job = calloc(1, sizeof(*job));
-  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (job == NULL) return mm_napi_throw_nomem(env, "malloc");
   job->h = h;
   job->offset = offset;
   job->length = length;
@@ -503,9 +503,29 @@ constants_object(napi_env env) {
   return obj;
 }
 
+// { mapFlags, syncFlags, tagname, extendsFile }: what the platform can do (see mm_features).
+static napi_value
+features_object(napi_env env) {
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } table[] = {{"mapFlags", MM_FEATURE_MAP_FLAGS},
+               {"syncFlags", MM_FEATURE_SYNC_FLAGS},
+               {"tagname", MM_FEATURE_TAGNAME},
+               {"extendsFile", MM_FEATURE_EXTENDS_FILE}};
+  napi_value obj, v;
+  unsigned features = mm_features();
+  MM_NAPI_CALL(env, napi_create_object(env, &obj));
+  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+    MM_NAPI_CALL(env, napi_get_boolean(env, (features & table[i].bit) != 0, &v));
+    MM_NAPI_CALL(env, napi_set_named_property(env, obj, table[i].name, v));
+  }
+  return obj;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   mm_instance_t *inst = calloc(1, sizeof(*inst));
-  if (inst == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (inst == NULL) return mm_napi_throw_nomem(env, "malloc");
   if (napi_set_instance_data(env, inst, instance_finalize, NULL) != napi_ok) {
     free(inst);
     mm_napi_rethrow(env);
@@ -560,6 +580,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
                napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));
   napi_value constants = constants_object(env);
   if (constants == NULL) return NULL;
+  napi_value features = features_object(env);
+  if (features == NULL) return NULL;
+  MM_NAPI_CALL(env, napi_set_named_property(env, exports, "features", features));
   MM_NAPI_CALL(env, napi_set_named_property(env, exports, "constants", constants));
 #ifndef _WIN32
   sigbus_watch(env);

@@ -56,8 +56,12 @@ void mm_napi_rethrow(napi_env env);
 napi_value mm_napi_throw_code(napi_env env, const char *code, const char *msg);
 napi_value mm_napi_throw_range(napi_env env, const char *msg);
 napi_value mm_napi_throw_type(napi_env env, const char *msg);
-// Throws the error a core call reported.
+// Throws the error a core call reported: the module's codes (MM_E*) as
+// ERR_MMAP_* or ERR_OUT_OF_RANGE, OS codes in node:fs's shape (code, negative
+// errno, syscall, message).
 napi_value mm_napi_throw(napi_env env, const mm_error_t *err);
+// Throws ENOMEM in node:fs's shape (syscall names the allocation).
+napi_value mm_napi_throw_nomem(napi_env env, const char *syscall);
 bool mm_napi_size(napi_env env, napi_value v, size_t *out);
 bool mm_napi_int64(napi_env env, napi_value v, int64_t *out);
 bool mm_napi_int32(napi_env env, napi_value v, int32_t *out);

@@ -23,6 +23,11 @@ mm_granularity(void) {
   return granularity;
 }
 
+unsigned
+mm_features(void) {
+  return mm__features;
+}
+
 const mm_constant_t *
 mm_constants(size_t *count) {
   return mm__constants(count);

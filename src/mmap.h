@@ -96,6 +96,16 @@ typedef struct mm_constant_s {
 // The platform's constants; *count receives their number.
 const mm_constant_t *mm_constants(size_t *count);
 
+// What the platform can do, as bits of mm_features(): JavaScript asks these
+// instead of the platform's name.
+enum {
+  MM_FEATURE_MAP_FLAGS = 1,    // mmap flags and prot (POSIX); otherwise access only
+  MM_FEATURE_SYNC_FLAGS = 2,   // msync flags (MS_SYNC, MS_ASYNC, ...)
+  MM_FEATURE_TAGNAME = 4,      // named mappings (Windows' tagname)
+  MM_FEATURE_EXTENDS_FILE = 8, // a writable map past the file's end extends the file
+};
+unsigned mm_features(void);
+
 // Page size and allocation granularity (they differ on Windows).
 size_t mm_page_size(void);
 size_t mm_granularity(void);

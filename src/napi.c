@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "binding.h"
 
@@ -39,6 +40,25 @@ mm_napi_throw_type(napi_env env, const char *msg) {
   return NULL;
 }
 
+// Out of memory where the JS factory cannot help (before init(), or calling
+// it failed): the same shape as systemError() in lib/errors.js, built here.
+static bool
+throw_nomem(napi_env env, const char *syscall) {
+  char text[96];
+  napi_value msg, code, errno_value, call, error;
+  snprintf(text, sizeof(text), "ENOMEM: not enough memory, %s", syscall);
+  if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg) != napi_ok ||
+      napi_create_string_utf8(env, "ENOMEM", NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_error(env, NULL, msg, &error) != napi_ok ||
+      napi_create_int32(env, MM_ENOMEM, &errno_value) != napi_ok ||
+      napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &call) != napi_ok ||
+      napi_set_named_property(env, error, "errno", errno_value) != napi_ok ||
+      napi_set_named_property(env, error, "code", code) != napi_ok ||
+      napi_set_named_property(env, error, "syscall", call) != napi_ok)
+    return false;
+  return napi_throw(env, error) == napi_ok;
+}
+
 // Throws the error a core call reported: the module's own codes directly,
 // OS codes through the JS factory, which gives them node:fs's shape.
 napi_value
@@ -65,8 +85,18 @@ mm_napi_throw(napi_env env, const mm_error_t *err) {
     napi_throw(env, error);
     return NULL;
   }
+  bool pending = false;
+  if (err->code == MM_ENOMEM && napi_is_exception_pending(env, &pending) == napi_ok && !pending &&
+      throw_nomem(env, err->syscall))
+    return NULL;
   mm_napi_rethrow(env);
   return NULL;
+}
+
+napi_value
+mm_napi_throw_nomem(napi_env env, const char *syscall) {
+  mm_error_t err = {MM_ENOMEM, syscall};
+  return mm_napi_throw(env, &err);
 }
 
 // Arguments -----------------------------------------------------------------
@@ -118,7 +148,10 @@ mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) 
   bool is_typedarray = false, is_dataview = false;
   void *p = NULL;
   size_t n = 0;
-  if (napi_is_typedarray(env, v, &is_typedarray) != napi_ok) return false;
+  if (napi_is_typedarray(env, v, &is_typedarray) != napi_ok) {
+    mm_napi_rethrow(env);
+    return false;
+  }
   if (is_typedarray) {
     napi_typedarray_type type;
     size_t elements;

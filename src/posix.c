@@ -524,6 +524,9 @@ mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
 
 const int mm__shrinks_in_place = 1;
 const int mm__guard_keeps = 1;
+// mmap() takes flags and prot; msync() takes flags; a map never reaches past
+// the file's end (resize() extends it); there are no named mappings.
+const unsigned mm__features = MM_FEATURE_MAP_FLAGS | MM_FEATURE_SYNC_FLAGS;
 
 static int mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 

@@ -232,7 +232,7 @@ mm_napi_view(napi_env env, napi_callback_info info) {
   if (length > mm_napi_max_buffer(env))
     return mm_napi_throw_range(env, "a view longer than the longest ArrayBuffer this Node makes");
   mm_external_t *ext = calloc(1, sizeof(*ext));
-  if (ext == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (ext == NULL) return mm_napi_throw_nomem(env, "malloc");
   ext->state = EXT_CREATING;
   ext->h = h;
   ext->base = base;

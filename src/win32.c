@@ -531,6 +531,9 @@ static uint8_t mm__lost[1];
 
 const int mm__shrinks_in_place = 0;
 const int mm__guard_keeps = 0;
+// CreateFileMappingW takes a name (tagname) and extends the file to a
+// writable map's end; there are no mmap flags, prot or msync flags.
+const unsigned mm__features = MM_FEATURE_TAGNAME | MM_FEATURE_EXTENDS_FILE;
 
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
