@@ -2,7 +2,7 @@
 // search.test.js: search() and matchAll(): regular expressions over the map's bytes read as latin1.
 const assert = require('assert')
 const { ACCESS_READ } = require('..')
-const { WINDOW, CONTEXT } = require('../lib/search')
+const { WINDOW, CONTEXT } = require('../lib/regex')
 const helpers = require('./helpers')
 
 const MiB = 1024 * 1024
@@ -375,7 +375,7 @@ describe('search and matchAll across 64 MiB windows', function () {
 
 describe('regex literal prefilter', function () {
   const fc = require('fast-check')
-  const search = require('../lib/search')
+  const search = require('../lib/regex')
   const { plan } = require('../lib/prefilter')
   afterEach(cleanup)
 
