@@ -89,13 +89,9 @@ buffer_sink(void *ctx, size_t length, size_t lead) {
 // copy(handle, start, length) -> Buffer holding a copy of [start, start + length)
 napi_value
 mm_napi_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
   size_t start, length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
-    return NULL;
+  mm_handle_t *h = mm_napi_handle_sizes(env, info, &start, &length);
+  if (h == NULL) return NULL;
   buffer_sink_t sink = {env, NULL};
   mm_error_t err;
   if (mm_map_copy(&h->map, start, length, buffer_sink, &sink, &err) < 0)
@@ -395,13 +391,9 @@ latin1_visit(void *ctx, const uint8_t *bytes, size_t length) {
 // latin1(handle, start, end) -> string of the bytes, one character each
 napi_value
 mm_napi_latin1(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
   size_t start, end;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
-    return NULL;
+  mm_handle_t *h = mm_napi_handle_sizes(env, info, &start, &end);
+  if (h == NULL) return NULL;
   latin1_visit_t visit = {env, NULL};
   mm_error_t err;
   if (mm_map_visit(&h->map, start, end, latin1_visit, &visit, &err) < 0)

@@ -189,7 +189,7 @@ mm_napi_guard_listeners(napi_env env, napi_callback_info info) {
   int32_t count = 0;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || napi_get_value_int32(env, argv[0], &count) != napi_ok) count = 0;
-  mm__guard_listeners(count < 0 ? 0 : count);
+  mm_posix_guard_listeners(count < 0 ? 0 : count);
   return NULL;
 }
 
@@ -199,7 +199,7 @@ mm_napi_guard_listeners(napi_env env, napi_callback_info info) {
 // listeners are watchers too): while ours runs, that never happens, so the
 // guard, in front of libuv's handler, is never left out while the program
 // adds and removes listeners. The callback does nothing: a SIGBUS reaches
-// libuv only when the program listens (see mm__guard_chain).
+// libuv only when the program listens (see guard_chain).
 typedef struct {
   uv_signal_t signal;
   napi_async_cleanup_hook_handle hook;
@@ -239,7 +239,7 @@ sigbus_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
 // SIGBUS to the default action while pool threads may still fault in that
 // worker's maps, until the guard went back in. With this one libuv never
 // resets SIGBUS once the addon is loaded. libuv's handler, reached only when
-// the program listens (mm__guard_chain), writes to this loop's pipe, which
+// the program listens (guard_chain), writes to this loop's pipe, which
 // nobody reads; libuv ignores a full pipe.
 static uv_loop_t sigbus_loop;
 static uv_signal_t sigbus_forever;
@@ -270,7 +270,7 @@ sigbus_watch(napi_env env) {
     return;
   }
   uv_unref((uv_handle_t *)&w->signal);
-  (void)mm__guard_hold();
+  (void)mm_posix_guard_hold();
 }
 #endif
 

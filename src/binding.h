@@ -65,6 +65,10 @@ napi_value mm_napi_throw_nomem(napi_env env, const char *syscall);
 bool mm_napi_size(napi_env env, napi_value v, size_t *out);
 bool mm_napi_int64(napi_env env, napi_value v, int64_t *out);
 bool mm_napi_int32(napi_env env, napi_value v, int32_t *out);
+bool mm_napi_uint32(napi_env env, napi_value v, uint32_t *out);
+// The arguments (handle, a, b) of a binding: a live handle and two sizes;
+// NULL with an exception pending.
+mm_handle_t *mm_napi_handle_sizes(napi_env env, napi_callback_info info, size_t *a, size_t *b);
 // The bytes of a TypedArray (any element type) or DataView; false with an exception pending.
 bool mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length);
 // The memory of a Uint8Array or Float64Array argument (per want); throws (false) for anything else.

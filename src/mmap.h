@@ -54,7 +54,7 @@ typedef struct mm_span_s {
 } mm_span_t;
 
 // The most ranges one call can retire: a move and the undoing of a grow.
-#define MM_RETIRED_MAX 4
+#define MM_TOMBSTONES_MAX 4
 
 typedef struct mm_map_s {
   uint8_t *data;    // first byte the user sees; a sentinel when length is 0
@@ -77,8 +77,8 @@ typedef struct mm_map_s {
   // range here; the caller frees it with mm_tombstone_free once nothing can
   // reach it. A range that cannot be reported (the list is full) is unmapped.
   int retire;
-  int retired_count;
-  mm_span_t retired[MM_RETIRED_MAX];
+  int tombstone_count;
+  mm_span_t tombstones[MM_TOMBSTONES_MAX];
   // The fault guard's state (see mm_map_enter). Written by the guard on any
   // thread, read with atomic loads.
   void *guard;               // the guard's record of this map, NULL when not guarded
@@ -260,7 +260,7 @@ void mm_guard_reinstall(void);
 // Memory that leaves the map from now on (close, a move, a shrink) becomes a
 // tombstone while on is 1 (see mm_map_t.retire), until mm_map_tombstones.
 void mm_map_retire(mm_map_t *m, int on);
-// The tombstones left since mm_map_retire (at most MM_RETIRED_MAX, into out):
+// The tombstones left since mm_map_retire (at most MM_TOMBSTONES_MAX, into out):
 // their number. Retiring ends; the caller frees each with mm_tombstone_free.
 int mm_map_tombstones(mm_map_t *m, mm_span_t *out);
 // The OS mapping's range (base NULL when nothing is mapped).

@@ -142,6 +142,28 @@ mm_napi_int32(napi_env env, napi_value v, int32_t *out) {
   return true;
 }
 
+bool
+mm_napi_uint32(napi_env env, napi_value v, uint32_t *out) {
+  if (napi_get_value_uint32(env, v, out) != napi_ok) {
+    mm_napi_throw_type(env, "expected a number");
+    return false;
+  }
+  return true;
+}
+
+mm_handle_t *
+mm_napi_handle_sizes(napi_env env, napi_callback_info info, size_t *a, size_t *b) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  mm_handle_t *h = mm_napi_handle(env, argv[0]);
+  if (h == NULL || !mm_napi_size(env, argv[1], a) || !mm_napi_size(env, argv[2], b)) return NULL;
+  return h;
+}
+
 // The bytes of a TypedArray (any element type) or DataView argument.
 bool
 mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) {

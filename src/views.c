@@ -102,7 +102,7 @@ mm_handle_retire_begin(mm_handle_t *h) {
 // address space is better than unmapping memory a pointer may still use.
 void
 mm_handle_retire_end(mm_handle_t *h) {
-  mm_span_t left[MM_RETIRED_MAX];
+  mm_span_t left[MM_TOMBSTONES_MAX];
   int count = mm_map_tombstones(&h->map, left);
   for (int i = 0; i < count; i++) {
     mm_span_t span = left[i];
@@ -219,13 +219,10 @@ view_object_finalize(napi_env env, void *data, void *hint) {
 // view(handle, start, length) -> an external ArrayBuffer over the mapped bytes
 napi_value
 mm_napi_view(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], ab;
+  napi_value ab;
   size_t start, length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
-    return NULL;
+  mm_handle_t *h = mm_napi_handle_sizes(env, info, &start, &length);
+  if (h == NULL) return NULL;
   uint8_t *base;
   mm_error_t err;
   if (mm_map_view(&h->map, start, length, &base, &err) < 0) return mm_napi_throw(env, &err);
