@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "mmap_native",
-      "sources": ["src/mmap.c", "src/search.c", "src/lines.c", "src/shm.c", "src/scan.c", "src/binding.c", "src/async.c"],
+      "sources": ["src/mmap.c", "src/bytes.c", "src/search.c", "src/lines.c", "src/shm.c", "src/scan.c", "src/binding.c", "src/binding-bytes.c", "src/binding-shm.c", "src/views.c", "src/napi.c", "src/async.c"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='win'", {

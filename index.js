@@ -1,6 +1,7 @@
 'use strict'
 // index.js: the public entry point (CommonJS).
-const { Mmap, open } = require('./lib/mmap')
+const { Mmap } = require('./lib/mmap')
+const { open } = require('./lib/open')
 const constants = require('./lib/constants')
 const { SharedMemory } = require('./lib/shared-memory')
 

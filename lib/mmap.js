@@ -1,69 +1,26 @@
 'use strict'
 // mmap.js: the Mmap class (Python's mmap.mmap) and open(): argument checks, Python's semantics, views.
-const fs = require('fs')
 const util = require('util')
 const { constants: bufferConstants } = require('buffer')
-const { isMainThread } = require('worker_threads')
 const binding = require('./binding')
 const constants = require('./constants')
 const errors = require('./errors')
 const args = require('./args')
-const search = require('./search')
-const async = require('./async')
+const regex = require('./regex')
+const { markMapped } = require('./transfers')
+const { mapArguments } = require('./map-args')
+require('./signals')
 const lines = require('./lines')
-const prefilter = require('./prefilter')
 
-// Prefilter plans of recent RegExps (by source and flags).
-const plans = new Map()
-function regexPlan (re) {
-  const key = `${re.flags}/${re.source}`
-  let literals = plans.get(key)
-  if (literals === undefined) {
-    literals = prefilter.plan(re)
-    if (plans.size >= 64) plans.delete(plans.keys().next().value)
-    plans.set(key, literals)
-  }
-  return literals
-}
-
-const {
-  ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY,
-  PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2
-} = constants
+const { ACCESS_DEFAULT, ACCESS_READ, ACCESS_COPY } = constants
 const ACCESS_NAMES = ['ACCESS_DEFAULT', 'ACCESS_READ', 'ACCESS_WRITE', 'ACCESS_COPY']
-const isWindows = process.platform === 'win32'
+// What the platform can do (mmap flags and prot, msync flags, tag names, files
+// extended by a writable map), as the binding reports it.
+const { features } = binding
 
 // The longest single ArrayBuffer over external memory this Node allows
 // (4 GiB on Node 20, 2^53 - 1 later).
 const MAX_VIEW = bufferConstants.MAX_LENGTH
-
-// Every ArrayBuffer over mapped memory the module has handed out.
-const mapped = new WeakSet()
-
-// Node 22 and later let any code move an ArrayBuffer's memory into a new
-// ArrayBuffer (transfer(), transferToFixedLength()). The module could not
-// detach that one when the map is closed or moved, so it would reach
-// unmapped memory: mapped buffers refuse to be transferred. Other buffers
-// are untouched. (structuredClone() and postMessage() copy mapped buffers.)
-function refuseTransfers () {
-  for (const name of ['transfer', 'transferToFixedLength']) {
-    const original = ArrayBuffer.prototype[name]
-    if (typeof original !== 'function' || original.mmapNativeGuard) continue
-    const guarded = {
-      [name] (...args) {
-        if (mapped.has(this)) {
-          throw errors.coded(TypeError, 'ERR_MMAP_TRANSFER',
-            `an ArrayBuffer over mapped memory cannot be transferred (${name}()): copy it, or use the map`)
-        }
-        return original.apply(this, args)
-      }
-    }[name]
-    Object.defineProperty(guarded, 'mmapNativeGuard', { value: true })
-    // eslint-disable-next-line no-extend-native -- replaces an existing method, see above
-    Object.defineProperty(ArrayBuffer.prototype, name, { value: guarded, writable: true, configurable: true, enumerable: false })
-  }
-}
-refuseTransfers()
 
 // readline()'s shared slab: lines up to SLAB_LINE bytes are copied into it.
 const SLAB_SIZE = 64 * 1024
@@ -76,92 +33,15 @@ function newSlab () {
 }
 newSlab()
 const NEWLINE = Buffer.from('\n')
-// A process.on('SIGBUS') listener makes libuv install its own SIGBUS handler
-// (taking the fault guard's place), and removing the last one makes libuv
-// restore the default action: either way a truncated map would then kill the
-// process, or spin on the faulting access. Node's own 'newListener' and
-// 'removeListener' listeners (which start and stop libuv's handler) were
-// registered before ours, so when ours runs libuv has acted: the guard goes
-// back in front, and chains to libuv's handler for every SIGBUS that is not a
-// fault in this module's maps (kill(), other memory), so the user's listener
-// still hears those.
-// The binding also keeps a libuv watcher of SIGBUS of its own, so libuv
-// never restores the default action while the guard is needed, and is told
-// how many listeners there are: a SIGBUS that is not a fault in a map (kill())
-// goes to libuv only when a listener will hear it, and otherwise kills the
-// process as it would without this module. Only the main thread's listeners
-// hear signals in Node.
-function keepGuardOnSignalListeners () {
-  const count = (extra) => {
-    if (binding.guardListeners && isMainThread) binding.guardListeners(process.listenerCount('SIGBUS') + extra)
-  }
-  const reinstall = (event, extra) => {
-    if (event !== 'SIGBUS') return
-    count(extra)
-    binding.guardReinstall()
-    // Should another listener of these events run after ours, check again.
-    queueMicrotask(() => {
-      count(0)
-      binding.guardReinstall()
-    })
-  }
-  // 'newListener' runs before the listener is added, 'removeListener' after
-  // it was removed.
-  process.on('newListener', (event) => reinstall(event, 1))
-  process.on('removeListener', (event) => reinstall(event, 0))
-  count(0)
-}
-keepGuardOnSignalListeners()
-
 // A view of [start, start + length) of the map, remembered as mapped memory.
 function mappedView (handle, start, length) {
-  const ab = binding.view(handle, start, length)
-  mapped.add(ab)
-  return ab
-}
-
-// The descriptor in an fd argument: an integer, or an object (a FileHandle)
-// with a numeric fd.
-function toFd (value) {
-  if (value !== null && typeof value === 'object' && 'fd' in value) {
-    const fd = value.fd
-    if (typeof fd !== 'number') throw errors.invalidArgType('fd.fd', 'of type number', fd)
-    if (!Number.isInteger(fd)) throw errors.outOfRange('fd.fd', 'an integer', fd)
-    // A closed FileHandle reports fd -1: that must not become anonymous memory.
-    if (fd < 0) throw errors.systemError(errors.errnoOf('EBADF'), 'fstat')
-    return fd
-  }
-  const fd = args.toInteger('fd', value)
-  if (fd > 2 ** 31 - 1 || fd < -(2 ** 31)) throw errors.outOfRange('fd', 'a 32-bit integer', value)
-  return fd
-}
-
-// Python's access normalisation: the effective access and the flags and
-// protection the map is made with.
-function resolveAccess (access, flags, prot) {
-  const defaults = flags === MAP_SHARED && prot === (PROT_READ | PROT_WRITE)
-  if (access !== ACCESS_DEFAULT && !defaults) {
-    throw errors.invalidArgValue('options', { access, flags, prot }, "can't specify both access and flags, prot")
-  }
-  switch (access) {
-    case ACCESS_READ: return { access, flags: MAP_SHARED, prot: PROT_READ }
-    case ACCESS_WRITE: return { access, flags: MAP_SHARED, prot: PROT_READ | PROT_WRITE }
-    case ACCESS_COPY: return { access, flags: MAP_PRIVATE, prot: PROT_READ | PROT_WRITE }
-    case ACCESS_DEFAULT: {
-      // Python derives the access of a default map from prot: without
-      // PROT_WRITE it is a read-only map.
-      let effective = ACCESS_READ
-      if ((prot & PROT_READ) && (prot & PROT_WRITE)) effective = ACCESS_DEFAULT
-      else if (prot & PROT_WRITE) effective = ACCESS_WRITE
-      return { access: effective, flags, prot }
-    }
-    default:
-      throw errors.invalidArgValue('options.access', access, 'must be one of ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY')
-  }
+  return markMapped(binding.view(handle, start, length))
 }
 
 // True for an object this module's Mmap class made (set by the class below).
 let isMmap = null
+// What lib/mmap-async.js needs of a map's private state (set by the class below).
+let inner = null
 
 // Node's ERR_INVALID_THIS for a method or getter called on another object.
 function checkThis (self) {
@@ -187,76 +67,9 @@ class Mmap {
   #slot = 0 // the handle's number for binding.readlineFast
 
   constructor (fd, length, options) {
-    fd = toFd(fd)
-    length = args.toInteger('length', length)
-    const opts = args.optionsObject('options', options)
-    // access is a C int in Python: past 32 bits an OverflowError, before any other check.
-    const access = opts.access === undefined ? ACCESS_DEFAULT : args.toInt32('options.access', opts.access)
-    const offset = args.optionalInteger('options.offset', opts.offset, 0)
-    const trackfd = args.optionalBoolean('options.trackfd', opts.trackfd, true)
-    let flags = MAP_SHARED
-    let prot = PROT_READ | PROT_WRITE
-    if (isWindows) {
-      // Types first, as everywhere. Windows has no flags or prot at all
-      // (Python's signature there has neither): refused below, where
-      // Python checks access.
-      args.optionalInteger('options.flags', opts.flags, MAP_SHARED)
-      args.optionalInteger('options.prot', opts.prot, PROT_READ | PROT_WRITE)
-    } else {
-      flags = args.optionalInteger('options.flags', opts.flags, MAP_SHARED)
-      prot = args.optionalInteger('options.prot', opts.prot, PROT_READ | PROT_WRITE)
-    }
-    const tagname = opts.tagname
-    if (tagname !== undefined && tagname !== null) {
-      if (typeof tagname !== 'string') throw errors.invalidArgType('options.tagname', 'of type string', tagname)
-      if (tagname.includes('\0')) throw errors.invalidArgValue('options.tagname', tagname, 'must not contain null bytes')
-      if (!isWindows) throw errors.invalidArgValue('options.tagname', tagname, 'is only supported on Windows')
-    }
-    // Python's order: negative length, negative offset, then access.
-    // Lengths and offsets are exact up to 2^53 - 1, far beyond any address
-    // space; Python's OverflowError for larger ones is ERR_OUT_OF_RANGE here.
-    if (length < 0 || length > Number.MAX_SAFE_INTEGER) {
-      throw errors.outOfRange('length', `>= 0 and <= ${Number.MAX_SAFE_INTEGER}`, length)
-    }
-    if (offset < 0 || offset > Number.MAX_SAFE_INTEGER) {
-      throw errors.outOfRange('options.offset', `>= 0 and <= ${Number.MAX_SAFE_INTEGER}`, offset)
-    }
-    for (const [name, value] of [['options.flags', flags], ['options.prot', prot]]) {
-      if (value > 2 ** 31 - 1 || value < -(2 ** 31)) throw errors.outOfRange(name, 'a 32-bit integer', value)
-    }
-    if (isWindows && (opts.flags !== undefined || opts.prot !== undefined)) {
-      throw errors.invalidArgValue('options', opts, 'cannot have flags or prot on Windows (use access)')
-    }
-    const mode = resolveAccess(access, flags, prot)
-
-    let mapLength = length
-    if (fd === -1) {
-      // Anonymous memory: Python refuses length 0 (mmap(2) says EINVAL).
-      if (length === 0) throw errors.systemError(errors.errnoOf('EINVAL'), 'mmap')
-    } else {
-      const [size, regular] = binding.fileInfo(fd)
-      if (regular) {
-        if (offset > size) {
-          throw errors.rangeError(`offset ${offset} is past the end of the ${size}-byte file`)
-        }
-        if (length === 0) {
-          mapLength = size - offset
-        } else if (length > size - offset && !isWindows) {
-          throw errors.rangeError(`length ${length} at offset ${offset} is past the end of the ${size}-byte file ` +
-            '(a map never extends a file on POSIX; resize() does)')
-        } else if (length > size - offset && (mode.access === ACCESS_READ || mode.access === ACCESS_COPY)) {
-          // Windows extends the file to a writable map's end (as Python
-          // there); a read-only or copy-on-write map cannot, and the OS
-          // would only say ERROR_NOT_ENOUGH_MEMORY.
-          throw errors.rangeError(`length ${length} at offset ${offset} is past the end of the ${size}-byte file ` +
-            '(only a writable map extends the file on Windows)')
-        }
-      } else if (length === 0) {
-        // Not a regular file: there is no size to map up to.
-        throw errors.systemError(errors.errnoOf('EINVAL'), 'mmap')
-      }
-    }
-
+    const resolved = mapArguments(fd, length, options)
+    const { mapLength, offset, mode, trackfd, tagname } = resolved
+    fd = resolved.fd
     this.#handle = binding.map(fd, mapLength, fd === -1 ? 0 : offset, mode.access, mode.flags, mode.prot,
       trackfd, tagname ?? undefined)
     this.#length = mapLength
@@ -487,95 +300,6 @@ class Mmap {
     return binding.count(handle, needle, range[0], range[1])
   }
 
-  // find, rfind and count on the libuv thread pool (kind 0, 1, 2): the same
-  // arguments, checks (in the same order) and results; errors reject.
-  #scanAsync (kind, sub, start, end, options) {
-    const needle = args.toBytes('sub', sub, true)
-    start = args.optionalInteger('start', start, kind === 2 ? 0 : undefined, true)
-    end = args.optionalInteger('end', end, undefined, true)
-    const { signal, threads } = async.options('options', options, true)
-    return async.run(signal, (flag) => {
-      const handle = this.#live()
-      async.checkThreads('options', threads)
-      const range = kind === 2 ? this.#countRange(start, end) : this.#searchRange(start, end)
-      if (range === null) return Promise.resolve(kind === 2 ? 0 : -1)
-      return binding.scanAsync(handle, kind, needle, range[0], range[1], threads, flag)
-    })
-  }
-
-  findAsync (sub, start, end, options) {
-    try {
-      checkThis(this)
-      return this.#scanAsync(0, sub, start, end, options)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-  }
-
-  rfindAsync (sub, start, end, options) {
-    try {
-      checkThis(this)
-      return this.#scanAsync(1, sub, start, end, options)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-  }
-
-  countAsync (sub, start, end, options) {
-    try {
-      checkThis(this)
-      return this.#scanAsync(2, sub, start, end, options)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-  }
-
-  // The range prefetch, residency, lock and unlock cover, from converted
-  // arguments: start in [0, length], length (default: to the end) clamped
-  // to the map, as madvise clamps it.
-  #pageRange (start, length) {
-    const handle = this.#live()
-    const size = this.#length
-    if (start < 0 || start > size) throw errors.outOfRange('start', `>= 0 and <= ${size}`, start)
-    if (length === undefined) length = size - start
-    if (length < 0) throw errors.outOfRange('length', '>= 0', length)
-    if (length > size - start) length = size - start
-    return [handle, start, length]
-  }
-
-  prefetch (start, length, options) {
-    try {
-      checkThis(this)
-      start = args.optionalInteger('start', start, 0)
-      length = args.optionalInteger('length', length, undefined, true)
-      const { signal } = async.options('options', options, false)
-      return async.run(signal, (flag) => {
-        const [handle, s, n] = this.#pageRange(start, length)
-        return binding.prefetch(handle, s, n, flag)
-      })
-    } catch (err) {
-      return Promise.reject(err)
-    }
-  }
-
-  residency (start, length) {
-    checkThis(this)
-    const [handle, s, n] = this.#pageRange(args.optionalInteger('start', start, 0), args.optionalInteger('length', length, undefined, true))
-    return binding.residency(handle, s, n)
-  }
-
-  lock (start, length) {
-    checkThis(this)
-    const [handle, s, n] = this.#pageRange(args.optionalInteger('start', start, 0), args.optionalInteger('length', length, undefined, true))
-    binding.lock(handle, s, n)
-  }
-
-  unlock (start, length) {
-    checkThis(this)
-    const [handle, s, n] = this.#pageRange(args.optionalInteger('start', start, 0), args.optionalInteger('length', length, undefined, true))
-    binding.unlock(handle, s, n)
-  }
-
   read (n) {
     checkThis(this)
     n = args.optionalInteger('n', n, -1, true)
@@ -738,7 +462,7 @@ class Mmap {
     if (opts.flags !== undefined) {
       flags = args.toInt32('options.flags', opts.flags)
       // Windows has no msync() flags, and Python's flush() there has no flags.
-      if (isWindows) throw errors.invalidArgValue('options.flags', flags, 'is not supported on Windows')
+      if (!features.syncFlags) throw errors.invalidArgValue('options.flags', flags, 'is not supported on Windows')
     }
     this.#live()
     const length = this.#length
@@ -850,15 +574,11 @@ class Mmap {
     start = Math.min(Math.max(start, 0), length)
     end = Math.min(Math.max(end, 0), length)
     if (end < start) return [][Symbol.iterator]()
-    const latin1 = (s, e) => binding.latin1(this.#live(), s, e)
-    const literals = regexPlan(regexp)
-    if (literals === null) return search.matches(latin1, regexp, start, end)
-    const ops = {
-      latin1,
+    return regex.search({
+      latin1: (s, e) => binding.latin1(this.#live(), s, e),
       find: (needle, s, e) => binding.find(this.#live(), needle, s, e),
       rfind: (needle, s, e) => binding.rfind(this.#live(), needle, s, e)
-    }
-    return search.prefiltered(ops, regexp, start, end, literals)
+    }, regexp, start, end)
   }
 
   // The one member that does not throw ERR_INVALID_THIS: util.inspect() and console.log() of
@@ -873,53 +593,16 @@ class Mmap {
     // The brand check behind checkThis(): a private field, so any object
     // this class made (subclasses included) passes, and nothing else can.
     isMmap = (value) => typeof value === 'object' && value !== null && #handle in value
+    inner = {
+      check: checkThis,
+      live: (m) => m.#live(),
+      length: (m) => m.#length,
+      searchRange: (m, start, end) => m.#searchRange(start, end),
+      countRange: (m, start, end) => m.#countRange(start, end)
+    }
   }
 }
 
-// Opens path with the mode the access needs and maps it; options.create
-// (with size) creates or extends the file first. The map keeps its own
-// duplicate of the descriptor and the one opened here is closed through fs:
-// in a worker thread, Node tracks descriptors fs opened and closes those
-// still open when the worker exits, so one closed behind its back could be
-// closed again after another thread reused its number.
-function open (path, options) {
-  if (typeof path !== 'string' && !Buffer.isBuffer(path) && !(path instanceof URL)) {
-    throw errors.invalidArgType('path', 'of type string or an instance of Buffer or URL', path)
-  }
-  // fs would throw a TypeError without a code for a Buffer whose memory was detached.
-  if (Buffer.isBuffer(path)) args.toBytes('path', path)
-  const opts = args.optionsObject('options', options)
-  // ACCESS_READ unless flags or prot say how to map: those need ACCESS_DEFAULT.
-  const custom = opts.flags !== undefined || opts.prot !== undefined
-  const access = opts.access === undefined ? (custom ? ACCESS_DEFAULT : ACCESS_READ) : args.toInt32('options.access', opts.access)
-  const create = args.optionalBoolean('options.create', opts.create, false)
-  args.optionalBoolean('options.trackfd', opts.trackfd, true)
-  const size = opts.size === undefined ? undefined : args.nonNegative('options.size', opts.size)
-  if (size !== undefined && !create) throw errors.invalidArgValue('options.size', size, 'needs options.create: true')
-  if (size > Number.MAX_SAFE_INTEGER) throw errors.outOfRange('options.size', `<= ${Number.MAX_SAFE_INTEGER}`, size)
-  const length = args.optionalInteger('options.length', opts.length, 0)
-  // A default map without PROT_WRITE is read-only (Python's rule), so it
-  // needs no write permission either.
-  const prot = isWindows || opts.prot === undefined ? PROT_READ | PROT_WRITE : args.toInteger('options.prot', opts.prot)
-  const readOnly = access === ACCESS_READ || access === ACCESS_COPY || (access === ACCESS_DEFAULT && !(prot & PROT_WRITE))
-  let mode = readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR
-  if (create) mode = fs.constants.O_RDWR | fs.constants.O_CREAT
-  const shown = path instanceof URL ? path.pathname : String(path)
-  const fd = fs.openSync(path, mode, 0o666)
-  try {
-    if (size !== undefined && fs.fstatSync(fd).size < size) fs.ftruncateSync(fd, size)
-    // The map always keeps a descriptor of its own here: trackfd is about
-    // the caller's descriptor, and open() has no caller's descriptor.
-    const mapOptions = { ...opts, access, trackfd: true }
-    delete mapOptions.create
-    delete mapOptions.size
-    delete mapOptions.length
-    return new Mmap(fd, length, mapOptions)
-  } catch (err) {
-    throw errors.withPath(err, shown)
-  } finally {
-    fs.closeSync(fd)
-  }
-}
+require('./mmap-async').install(Mmap.prototype, inner)
 
-module.exports = { Mmap, open }
+module.exports = { Mmap }

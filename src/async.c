@@ -10,8 +10,8 @@
 // Fewest match starts worth a thread of its own, and how many match starts a
 // chunk holds (abort and close are checked between chunks). Tests make them
 // tiny (scanTuning) to put chunk ends everywhere.
-static size_t mm_async_min_part = 256 * 1024;
-static size_t mm_async_chunk = 1024 * 1024;
+static size_t async_min_part = 256 * 1024;
+static size_t async_chunk = 1024 * 1024;
 // prefetch() brings in this many bytes between two checks of the stop flags,
 // with the reads of this many more already started.
 #define MM_PREFETCH_CHUNK ((size_t)8 << 20)
@@ -20,9 +20,9 @@ static size_t mm_async_chunk = 1024 * 1024;
 // The fault guard's bracket, on the thread that touches the map --------------
 //
 // The only calls to the guard in this file: every touch of the map from a
-// pool thread runs between mm_async_enter and mm_async_leave on that thread.
+// pool thread runs between async_enter and async_leave on that thread.
 // A file truncated under the work makes the touch of a lost page fault; the
-// guard absorbs it and mm_async_leave reports MM_ETRUNCATED (or the OS's
+// guard absorbs it and async_leave reports MM_ETRUNCATED (or the OS's
 // reason), and the answer computed meanwhile is thrown away.
 
 typedef struct mm_bracket_s {
@@ -30,12 +30,12 @@ typedef struct mm_bracket_s {
 } mm_bracket_t;
 
 static int
-mm_async_enter(mm_map_t *m, size_t start, size_t length, mm_bracket_t *b, mm_error_t *err) {
+async_enter(mm_map_t *m, size_t start, size_t length, mm_bracket_t *b, mm_error_t *err) {
   return mm_map_enter(m, start, length, &b->call, err);
 }
 
 static int
-mm_async_leave(mm_map_t *m, mm_bracket_t *b, mm_error_t *err) {
+async_leave(mm_map_t *m, mm_bracket_t *b, mm_error_t *err) {
   return mm_map_leave(m, &b->call, err);
 }
 
@@ -76,7 +76,7 @@ typedef struct mm_job_s {
 } mm_job_t;
 
 static void
-mm_job_free(napi_env env, mm_job_t *job) {
+job_free(napi_env env, mm_job_t *job) {
   if (job->abort_ref != NULL) napi_delete_reference(env, job->abort_ref);
   mm_scan_free(&job->scan);
   free(job->scan.parts);
@@ -88,29 +88,29 @@ mm_job_free(napi_env env, mm_job_t *job) {
 // On the thread whose work item ends last: merges what the workers found
 // (count walks the seams again, inside the guard's bracket over the range).
 static void
-mm_job_merge(mm_job_t *job) {
+job_merge(mm_job_t *job) {
   for (size_t i = 0; i < job->work_count; i++)
     if (job->works[i].rc != 0) return;
   mm_map_t *m = &job->h->map;
   mm_bracket_t b;
   if (job->kind == MM_SCAN_COUNT && job->scan.chunk_count > 1) {
-    job->merge_rc = mm_async_enter(m, job->start, job->length, &b, &job->merge_err);
+    job->merge_rc = async_enter(m, job->start, job->length, &b, &job->merge_err);
     if (job->merge_rc != 0) return;
     job->stopped = mm_scan_merge(&job->scan, &job->found, &job->count);
-    job->merge_rc = mm_async_leave(m, &b, &job->merge_err);
+    job->merge_rc = async_leave(m, &b, &job->merge_err);
   } else {
     job->stopped = mm_scan_merge(&job->scan, &job->found, &job->count);
   }
 }
 
 static void
-mm_work_execute(napi_env env, void *data) {
+work_execute(napi_env env, void *data) {
   mm_work_t *w = data;
   mm_job_t *job = w->job;
   mm_map_t *m = &job->h->map;
   mm_bracket_t b;
   if (job->kind == MM_JOB_PREFETCH) {
-    w->rc = mm_async_enter(m, job->start, job->length, &b, &w->err);
+    w->rc = async_enter(m, job->start, job->length, &b, &w->err);
     // The reads run MM_PREFETCH_AHEAD bytes ahead of the chunk waited for.
     size_t hinted = job->length > MM_PREFETCH_AHEAD ? MM_PREFETCH_AHEAD : job->length;
     if (w->rc == 0) mm_map_prefetch_hint(m, job->start, hinted);
@@ -128,23 +128,23 @@ mm_work_execute(napi_env env, void *data) {
       w->rc = mm_map_prefetch(m, job->start + at, step, &w->err);
       at += step;
     }
-    if (w->rc == 0) w->rc = mm_async_leave(m, &b, &w->err);
+    if (w->rc == 0) w->rc = async_leave(m, &b, &w->err);
   } else {
     // A worker may take any chunk of the range.
-    w->rc = mm_async_enter(m, job->start, job->length, &b, &w->err);
+    w->rc = async_enter(m, job->start, job->length, &b, &w->err);
     if (w->rc == 0) {
       (void)mm_scan_part(&job->scan, w->index);
-      w->rc = mm_async_leave(m, &b, &w->err);
+      w->rc = async_leave(m, &b, &w->err);
     }
   }
-  if (mm_count_down(&job->running) == 0 && job->kind != MM_JOB_PREFETCH) mm_job_merge(job);
+  if (mm_count_down(&job->running) == 0 && job->kind != MM_JOB_PREFETCH) job_merge(job);
 }
 
 // The error a job rejects with: a truncation anywhere wins over what other
 // workers saw (with a guard that counts faults per map, a worker may see the
 // fault of another worker and call it EIO), then the first error.
 static const mm_error_t *
-mm_job_error(const mm_job_t *job) {
+job_error(const mm_job_t *job) {
   const mm_error_t *first = NULL;
   for (size_t i = 0; i < job->work_count; i++) {
     const mm_work_t *w = &job->works[i];
@@ -157,7 +157,7 @@ mm_job_error(const mm_job_t *job) {
 }
 
 static void
-mm_work_complete(napi_env env, napi_status status, void *data) {
+work_complete(napi_env env, napi_status status, void *data) {
   mm_work_t *w = data;
   mm_job_t *job = w->job;
   if (status != napi_ok) job->cancelled = 1;
@@ -171,7 +171,7 @@ mm_work_complete(napi_env env, napi_status status, void *data) {
   int closed = h->closed;
   mm_handle_idle(env, h);
   napi_value value = NULL;
-  const mm_error_t *err = mm_job_error(job);
+  const mm_error_t *err = job_error(job);
   if (job->cancelled) {
     napi_throw_error(env, "ERR_MMAP_CANCELLED", "the work was cancelled");
   } else if (closed) {
@@ -194,13 +194,13 @@ mm_work_complete(napi_env env, napi_status status, void *data) {
     if (napi_get_and_clear_last_exception(env, &value) == napi_ok)
       napi_reject_deferred(env, job->deferred, value);
   }
-  mm_job_free(env, job);
+  job_free(env, job);
 }
 
 // The stop flag JavaScript sets on abort: an Int32Array over a
 // SharedArrayBuffer (or undefined). The job keeps a reference to it.
 static bool
-mm_napi_abort_flag(napi_env env, napi_value v, mm_job_t *job) {
+abort_flag(napi_env env, napi_value v, mm_job_t *job) {
   napi_valuetype type;
   if (napi_typeof(env, v, &type) != napi_ok) return false;
   if (type == napi_undefined) return true;
@@ -225,19 +225,19 @@ mm_napi_abort_flag(napi_env env, napi_value v, mm_job_t *job) {
 // Queues one work item per worker; returns the promise, or NULL (thrown) with
 // the job freed.
 static napi_value
-mm_job_queue(napi_env env, mm_job_t *job, size_t count) {
+job_queue(napi_env env, mm_job_t *job, size_t count) {
   napi_value promise, name;
   job->works = calloc(count, sizeof(*job->works));
   if (job->works == NULL) {
-    mm_job_free(env, job);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    job_free(env, job);
+    return mm_napi_throw_nomem(env, "malloc");
   }
   const char *label = job->kind == MM_JOB_PREFETCH ? "mmap-native:prefetch" : "mmap-native:scan";
   if (napi_create_string_utf8(env, label, NAPI_AUTO_LENGTH, &name) != napi_ok) goto fail;
   for (size_t i = 0; i < count; i++) {
     job->works[i].job = job;
     job->works[i].index = i;
-    if (napi_create_async_work(env, NULL, name, mm_work_execute, mm_work_complete, &job->works[i],
+    if (napi_create_async_work(env, NULL, name, work_execute, work_complete, &job->works[i],
                                &job->works[i].work) != napi_ok)
       goto fail;
   }
@@ -254,7 +254,7 @@ mm_job_queue(napi_env env, mm_job_t *job, size_t count) {
       for (size_t j = 0; j < count; j++)
         napi_delete_async_work(env, job->works[j].work);
       mm_handle_idle(env, job->h);
-      mm_job_free(env, job);
+      job_free(env, job);
       mm_napi_rethrow(env);
       return NULL;
     }
@@ -271,18 +271,9 @@ mm_job_queue(napi_env env, mm_job_t *job, size_t count) {
 fail:
   for (size_t i = 0; i < count; i++)
     if (job->works[i].work != NULL) napi_delete_async_work(env, job->works[i].work);
-  mm_job_free(env, job);
+  job_free(env, job);
   mm_napi_rethrow(env);
   return NULL;
-}
-
-static bool
-mm_napi_u32(napi_env env, napi_value v, uint32_t *out) {
-  if (napi_get_value_uint32(env, v, out) != napi_ok) {
-    mm_napi_throw_type(env, "expected a number");
-    return false;
-  }
-  return true;
 }
 
 // scanAsync(handle, kind, needle, start, end, threads, abortFlag?) -> Promise of
@@ -300,15 +291,15 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   }
   if (argc < 6) return mm_napi_throw_type(env, "scanAsync() takes 6 or 7 arguments");
   mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_u32(env, argv[1], &kind) || !mm_napi_bytes(env, argv[2], &needle, &k) ||
-      !mm_napi_size(env, argv[3], &start) || !mm_napi_size(env, argv[4], &end) ||
-      !mm_napi_u32(env, argv[5], &threads))
+  if (h == NULL || !mm_napi_uint32(env, argv[1], &kind) ||
+      !mm_napi_bytes(env, argv[2], &needle, &k) || !mm_napi_size(env, argv[3], &start) ||
+      !mm_napi_size(env, argv[4], &end) || !mm_napi_uint32(env, argv[5], &threads))
     return NULL;
   if (kind > MM_SCAN_COUNT) return mm_napi_throw_range(env, "unknown scan");
   if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
   if (threads < 1 || threads > 1024) return mm_napi_throw_range(env, "threads out of range");
   mm_job_t *job = calloc(1, sizeof(*job));
-  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (job == NULL) return mm_napi_throw_nomem(env, "malloc");
   job->h = h;
   job->kind = (int)kind;
   job->start = start;
@@ -316,12 +307,12 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   job->needle = malloc(k > 0 ? k : 1);
   job->scan.parts = calloc(threads, sizeof(*job->scan.parts));
   if (job->needle == NULL || job->scan.parts == NULL) {
-    mm_job_free(env, job);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    job_free(env, job);
+    return mm_napi_throw_nomem(env, "malloc");
   }
   if (k > 0) memcpy(job->needle, needle, k);
-  if (argc > 6 && !mm_napi_abort_flag(env, argv[6], job)) {
-    mm_job_free(env, job);
+  if (argc > 6 && !abort_flag(env, argv[6], job)) {
+    job_free(env, job);
     return NULL;
   }
   job->scan.kind = (int)kind;
@@ -329,13 +320,13 @@ mm_napi_scan_async(napi_env env, napi_callback_info info) {
   job->scan.n = end - start;
   job->scan.needle = job->needle;
   job->scan.k = k;
-  job->scan.chunk = mm_async_chunk;
+  job->scan.chunk = async_chunk;
   job->scan.closed = &h->closed;
-  if (mm_scan_plan(&job->scan, threads, mm_async_min_part) < 0) {
-    mm_job_free(env, job);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (mm_scan_plan(&job->scan, threads, async_min_part) < 0) {
+    job_free(env, job);
+    return mm_napi_throw_nomem(env, "malloc");
   }
-  return mm_job_queue(env, job, job->scan.part_count);
+  return job_queue(env, job, job->scan.part_count);
 }
 
 // prefetch(handle, start, length, abortFlag?) -> Promise, resolved once the
@@ -356,17 +347,17 @@ mm_napi_prefetch(napi_env env, napi_callback_info info) {
   if (!mm_range_ok(start, length, h->map.length))
     return mm_napi_throw_range(env, "range outside the map");
   mm_job_t *job = calloc(1, sizeof(*job));
-  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  if (job == NULL) return mm_napi_throw_nomem(env, "malloc");
   job->h = h;
   job->kind = MM_JOB_PREFETCH;
   job->start = start;
   job->length = length;
   job->scan.closed = &h->closed;
-  if (argc > 3 && !mm_napi_abort_flag(env, argv[3], job)) {
-    mm_job_free(env, job);
+  if (argc > 3 && !abort_flag(env, argv[3], job)) {
+    job_free(env, job);
     return NULL;
   }
-  return mm_job_queue(env, job, 1);
+  return job_queue(env, job, 1);
 }
 
 // scanTuning(minPart?, chunk?) -> [minPart, chunk]: for tests, which put
@@ -383,13 +374,13 @@ mm_napi_scan_tuning(napi_env env, napi_callback_info info) {
   if (argc >= 2) {
     if (!mm_napi_size(env, argv[0], &min_part) || !mm_napi_size(env, argv[1], &chunk)) return NULL;
     if (min_part < 1 || chunk < 1) return mm_napi_throw_range(env, "expected positive sizes");
-    mm_async_min_part = min_part;
-    mm_async_chunk = chunk;
+    async_min_part = min_part;
+    async_chunk = chunk;
   }
   if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
-      napi_create_double(env, (double)mm_async_min_part, &v) != napi_ok ||
+      napi_create_double(env, (double)async_min_part, &v) != napi_ok ||
       napi_set_element(env, result, 0, v) != napi_ok ||
-      napi_create_double(env, (double)mm_async_chunk, &v) != napi_ok ||
+      napi_create_double(env, (double)async_chunk, &v) != napi_ok ||
       napi_set_element(env, result, 1, v) != napi_ok) {
     mm_napi_rethrow(env);
     return NULL;
@@ -397,36 +388,13 @@ mm_napi_scan_tuning(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// Residency, lock, unlock (synchronous) -----------------------------------------
-
-// (handle, start, length): the handle and a range inside the map.
-static mm_handle_t *
-mm_napi_range_args(napi_env env, napi_callback_info info, size_t *start, size_t *length) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  if (argc < 3) {
-    mm_napi_throw_type(env, "expected a handle, a start and a length");
-    return NULL;
-  }
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], start) || !mm_napi_size(env, argv[2], length))
-    return NULL;
-  if (!mm_range_ok(*start, *length, h->map.length)) {
-    mm_napi_throw_range(env, "range outside the map");
-    return NULL;
-  }
-  return h;
-}
+// Residency, lock, unlock (synchronous; the core checks each range) -------------
 
 // residency(handle, start, length) -> { resident, total } in bytes of whole pages
 napi_value
 mm_napi_residency(napi_env env, napi_callback_info info) {
   size_t start, length;
-  mm_handle_t *h = mm_napi_range_args(env, info, &start, &length);
+  mm_handle_t *h = mm_napi_handle_sizes(env, info, &start, &length);
   if (h == NULL) return NULL;
   uint64_t resident, total;
   mm_error_t err;
@@ -448,7 +416,7 @@ mm_napi_residency(napi_env env, napi_callback_info info) {
 napi_value
 mm_napi_lock(napi_env env, napi_callback_info info) {
   size_t start, length;
-  mm_handle_t *h = mm_napi_range_args(env, info, &start, &length);
+  mm_handle_t *h = mm_napi_handle_sizes(env, info, &start, &length);
   if (h == NULL) return NULL;
   mm_error_t err;
   if (mm_map_lock(&h->map, start, length, &err) < 0) return mm_napi_throw(env, &err);
@@ -459,7 +427,7 @@ mm_napi_lock(napi_env env, napi_callback_info info) {
 napi_value
 mm_napi_unlock(napi_env env, napi_callback_info info) {
   size_t start, length;
-  mm_handle_t *h = mm_napi_range_args(env, info, &start, &length);
+  mm_handle_t *h = mm_napi_handle_sizes(env, info, &start, &length);
   if (h == NULL) return NULL;
   mm_error_t err;
   if (mm_map_unlock(&h->map, start, length, &err) < 0) return mm_napi_throw(env, &err);

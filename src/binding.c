@@ -15,468 +15,6 @@
 #include "posix-guard.h"
 #endif
 
-// Memory that left a map while views that reached into it were not done: a
-// tombstone of zero-filled private memory (mm_map_t.retire), given back to
-// the OS when the last of those views is done.
-typedef struct mm_relic_s {
-  mm_span_t span;
-  size_t users; // views not yet done that reach into it
-} mm_relic_t;
-
-// Per-environment state (the addon loads in any number of worker threads).
-typedef struct mm_instance_s {
-  napi_ref make_error; // JS function (errno, syscall) -> Error shaped like node:fs errors
-  size_t
-      max_buffer; // the longest Buffer or ArrayBuffer this Node makes (buffer.constants.MAX_LENGTH)
-  // The per-call fast path (readlineFast): handles by a small number, so a
-  // call skips unwrapping an object, and readline()'s current slab.
-  mm_handle_t **slots; // slots[0] unused; NULL: free
-  uint32_t slot_count, slot_free;
-  napi_ref slab_ref;
-  uint8_t *slab;
-  size_t slab_length;
-} mm_instance_t;
-
-// The finalizer hint of an external ArrayBuffer or Buffer the module makes.
-// Node may run the finalizer inside napi_create_external_* when that call
-// fails, or later (the buffer was made but not its wrapper). While the
-// record says MM_EXT_CREATING the finalizer only notes that it ran, and the
-// caller, which sees the failure, cleans up; when it has not run yet, the
-// caller marks the record MM_EXT_ORPHAN and the finalizer frees it.
-enum { MM_EXT_CREATING, MM_EXT_LIVE, MM_EXT_DROPPED, MM_EXT_ORPHAN };
-
-// In a finalizer: whether it goes on to release the record; false when it
-// ran inside napi_create_external_* (the caller, seeing the failure, does).
-static bool
-mm_external_finalizing(int *state) {
-  if (*state != MM_EXT_CREATING) return true;
-  *state = MM_EXT_DROPPED;
-  return false;
-}
-
-// After a failed napi_create_external_*: whether the caller frees the record
-// now (the finalizer ran, or never will); otherwise it is left to the finalizer.
-static bool
-mm_external_failed(int *state, napi_status status) {
-  if (*state == MM_EXT_DROPPED || status == napi_no_external_buffers_allowed) return true;
-  *state = MM_EXT_ORPHAN;
-  return false;
-}
-
-// A view is done when both its ArrayBuffer object and the memory it was
-// made over (V8's backing store) are gone. Detaching the object lets go of
-// the memory, but a raw pointer taken from the object before that (I/O in
-// flight on the thread pool, a native addon) lives as long as the object;
-// and the memory can outlive the object, moved into another ArrayBuffer by
-// a transfer() the module could not refuse. Until a view is done, memory it
-// reached is never handed back to the OS: it is retired to a tombstone.
-typedef struct mm_external_s {
-  int state;
-  struct mm_handle_s *h; // a view: the map it keeps alive
-  void *base;            // a view: its first byte; a copy: its huge-page block
-  size_t size;
-  // A view only:
-  int lives;           // 2 while the object and its memory live; done at 0
-  napi_ref ref;        // weak: the object, to detach it; NULL once detached
-  mm_relic_t **relics; // tombstones this view reaches into
-  size_t relic_count;
-  struct mm_external_s *prev, *next; // in h->views
-} mm_external_t;
-
-static const napi_type_tag mm_handle_tag = {0x6d6d61702d6e6174ULL, 0x6976652d68616e64ULL};
-
-#define MM_NAPI_CALL(env, call) \
-  do { \
-    if ((call) != napi_ok) { \
-      mm_napi_rethrow(env); \
-      return NULL; \
-    } \
-  } while (0)
-
-// Turns a failed Node-API call into a JS exception unless one is pending.
-void
-mm_napi_rethrow(napi_env env) {
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
-  const napi_extended_error_info *info = NULL;
-  napi_get_last_error_info(env, &info);
-  const char *msg =
-      info != NULL && info->error_message != NULL ? info->error_message : "Node-API call failed";
-  napi_throw_error(env, "ERR_MMAP_INTERNAL", msg);
-}
-
-napi_value
-mm_napi_throw_code(napi_env env, const char *code, const char *msg) {
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
-napi_value
-mm_napi_throw_range(napi_env env, const char *msg) {
-  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
-  return NULL;
-}
-
-napi_value
-mm_napi_throw_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return NULL;
-}
-
-// Throws the error a core call reported: the module's own codes directly,
-// OS codes through the JS factory, which gives them node:fs's shape.
-napi_value
-mm_napi_throw(napi_env env, const mm_error_t *err) {
-  if (err->code == MM_ERANGE) return mm_napi_throw_range(env, "range outside the map");
-  if (err->code == MM_ETRUNCATED)
-    return mm_napi_throw_code(
-        env, "ERR_MMAP_TRUNCATED",
-        "the file behind this map shrank: the call touches bytes past its end");
-  if (err->code == MM_ENOFD)
-    return mm_napi_throw_code(env, "ERR_MMAP_NO_FD", "the map keeps no file descriptor");
-  mm_instance_t *inst = NULL;
-  napi_value factory = NULL, argv[2], error;
-  if (napi_get_instance_data(env, (void **)&inst) == napi_ok && inst != NULL &&
-      napi_get_reference_value(env, inst->make_error, &factory) == napi_ok && factory != NULL &&
-      napi_create_int32(env, err->code, &argv[0]) == napi_ok &&
-      napi_create_string_utf8(env, err->syscall, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
-      napi_call_function(env, factory, factory, 2, argv, &error) == napi_ok) {
-    napi_throw(env, error);
-    return NULL;
-  }
-  mm_napi_rethrow(env);
-  return NULL;
-}
-
-// Arguments -----------------------------------------------------------------
-
-// A non-negative integer that fits in size_t. The JS layer has validated and
-// normalised every argument; these checks keep memory safety independent of it.
-// Where size_t has 32 bits, a length or index past 4 GiB - 1 cannot be held,
-// let alone mapped: it is refused, never cut to its low 32 bits.
-bool
-mm_napi_size(napi_env env, napi_value v, size_t *out) {
-  int64_t n;
-  if (napi_get_value_int64(env, v, &n) != napi_ok) {
-    mm_napi_throw_type(env, "expected a number");
-    return false;
-  }
-  if (n < 0) {
-    mm_napi_throw_range(env, "expected a non-negative integer");
-    return false;
-  }
-  if ((uint64_t)n > (uint64_t)SIZE_MAX) {
-    mm_napi_throw_range(env, "too large for this process's address space");
-    return false;
-  }
-  *out = (size_t)n;
-  return true;
-}
-
-static bool
-mm_napi_int64(napi_env env, napi_value v, int64_t *out) {
-  if (napi_get_value_int64(env, v, out) != napi_ok) {
-    mm_napi_throw_type(env, "expected a number");
-    return false;
-  }
-  return true;
-}
-
-static bool
-mm_napi_int32(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
-    mm_napi_throw_type(env, "expected a number");
-    return false;
-  }
-  return true;
-}
-
-// The bytes of a TypedArray (any element type) or DataView argument.
-bool
-mm_napi_bytes(napi_env env, napi_value v, const uint8_t **data, size_t *length) {
-  bool is_typedarray = false, is_dataview = false;
-  void *p = NULL;
-  size_t n = 0;
-  if (napi_is_typedarray(env, v, &is_typedarray) != napi_ok) return false;
-  if (is_typedarray) {
-    napi_typedarray_type type;
-    size_t elements;
-    if (napi_get_typedarray_info(env, v, &type, &elements, &p, NULL, NULL) != napi_ok) {
-      mm_napi_rethrow(env);
-      return false;
-    }
-    size_t width = 1;
-    switch (type) {
-    case napi_int16_array:
-    case napi_uint16_array:
-      width = 2;
-      break;
-    case napi_int32_array:
-    case napi_uint32_array:
-    case napi_float32_array:
-      width = 4;
-      break;
-    case napi_float64_array:
-    case napi_bigint64_array:
-    case napi_biguint64_array:
-      width = 8;
-      break;
-    case napi_int8_array:
-    case napi_uint8_array:
-    case napi_uint8_clamped_array:
-      width = 1;
-      break;
-    default:
-      // An element type this header does not know (Float16Array on newer
-      // Node): its byte length cannot be told here.
-      mm_napi_throw_type(env, "expected a TypedArray of a known element type");
-      return false;
-    }
-    n = elements * width;
-  } else if (napi_is_dataview(env, v, &is_dataview) == napi_ok && is_dataview) {
-    if (napi_get_dataview_info(env, v, &n, &p, NULL, NULL) != napi_ok) {
-      mm_napi_rethrow(env);
-      return false;
-    }
-  } else {
-    mm_napi_throw_type(env, "expected a TypedArray or DataView");
-    return false;
-  }
-  *data = n == 0 ? NULL : p;
-  *length = p == NULL ? 0 : n;
-  return true;
-}
-
-// Handles -------------------------------------------------------------------
-
-// The handle behind a JS value; throws (and returns NULL) for anything else
-// and for a closed map.
-static mm_handle_t *
-mm_napi_handle_any(napi_env env, napi_value v) {
-  napi_valuetype type;
-  bool tagged = false;
-  void *h = NULL;
-  if (napi_typeof(env, v, &type) != napi_ok || type != napi_object ||
-      napi_check_object_type_tag(env, v, &mm_handle_tag, &tagged) != napi_ok || !tagged ||
-      napi_unwrap(env, v, &h) != napi_ok || h == NULL) {
-    mm_napi_throw_type(env, "expected an mmap handle");
-    return NULL;
-  }
-  return h;
-}
-
-mm_handle_t *
-mm_napi_handle(napi_env env, napi_value v) {
-  mm_handle_t *h = mm_napi_handle_any(env, v);
-  if (h != NULL && h->closed) {
-    mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
-    return NULL;
-  }
-  return h;
-}
-
-// The part of a map an operation touches (the core's call bracket).
-typedef mm_call_t mm_touch_t;
-
-// Before touching [start, start + length) of the map: throws (false) when the
-// file behind it shrank and the range reaches the lost part.
-static bool
-mm_napi_enter(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
-  mm_error_t err;
-  if (mm_map_enter(&h->map, start, length, t, &err) == 0) return true;
-  mm_napi_throw(env, &err);
-  return false;
-}
-
-// After touching it: throws (false) when a touch of this call faulted;
-// whatever the operation produced is then discarded.
-static bool
-mm_napi_leave(napi_env env, mm_handle_t *h, mm_touch_t *t) {
-  mm_error_t err;
-  if (mm_map_leave(&h->map, t, &err) == 0) return true;
-  mm_napi_throw(env, &err);
-  return false;
-}
-
-// Before writing [start, start + length) inside t's range: every page is
-// touched for writing first, so a page that cannot be backed fails the call
-// (and ends it) before any byte changes.
-static bool
-mm_napi_prepare_write(napi_env env, mm_handle_t *h, size_t start, size_t length, mm_touch_t *t) {
-  mm_error_t err;
-  mm_map_probe_write(&h->map, start, length);
-  if (mm_map_check(&h->map, t, &err) == 0) return true;
-  mm_map_leave(&h->map, t, &err);
-  mm_napi_throw(env, &err);
-  return false;
-}
-
-// Detaches every ArrayBuffer handed out so far (their byteLength becomes 0):
-// no JavaScript code can reach the old memory through them afterwards. The
-// views stay listed until done, for the tombstones (see mm_external_t).
-static void
-mm_handle_detach_views(napi_env env, mm_handle_t *h) {
-  for (mm_external_t *ext = h->views; ext != NULL; ext = ext->next) {
-    if (ext->ref == NULL) continue;
-    napi_value ab = NULL;
-    if (napi_get_reference_value(env, ext->ref, &ab) == napi_ok && ab != NULL)
-      napi_detach_arraybuffer(env, ab);
-    napi_delete_reference(env, ext->ref);
-    ext->ref = NULL;
-  }
-}
-
-// Whether a view not yet done reaches into [base, base + length).
-static bool
-mm_handle_reached(const mm_handle_t *h, const void *base, size_t length) {
-  uintptr_t lo = (uintptr_t)base, hi = lo + length;
-  for (const mm_external_t *ext = h->views; ext != NULL; ext = ext->next) {
-    uintptr_t start = (uintptr_t)ext->base;
-    if (start < hi && lo < start + ext->size) return true;
-  }
-  return false;
-}
-
-// Before an operation that may take memory from the map: retire what a view
-// not yet done reaches (the whole OS mapping counts: views are inside it).
-static void
-mm_handle_retire_begin(mm_handle_t *h) {
-  h->map.retired_count = 0;
-  h->map.retire = h->map.os_base != NULL && mm_handle_reached(h, h->map.os_base, h->map.os_length);
-}
-
-// After it: each tombstone left becomes a relic of the views that reach
-// into it, or goes straight back to the OS when none does. A relic whose
-// users cannot all be recorded (out of memory) is kept for good: leaking
-// address space is better than unmapping memory a pointer may still use.
-static void
-mm_handle_retire_end(mm_handle_t *h) {
-  for (int i = 0; i < h->map.retired_count; i++) {
-    mm_span_t span = h->map.retired[i];
-    uintptr_t lo = (uintptr_t)span.base, hi = lo + span.length;
-    mm_relic_t *relic = calloc(1, sizeof(*relic));
-    if (relic == NULL) continue;
-    relic->span = span;
-    bool pinned = false;
-    for (mm_external_t *ext = h->views; ext != NULL; ext = ext->next) {
-      uintptr_t start = (uintptr_t)ext->base;
-      if (!(start < hi && lo < start + ext->size)) continue;
-      mm_relic_t **relics = realloc(ext->relics, (ext->relic_count + 1) * sizeof(*relics));
-      if (relics == NULL) {
-        pinned = true;
-        continue;
-      }
-      ext->relics = relics;
-      ext->relics[ext->relic_count++] = relic;
-      relic->users++;
-    }
-    if (pinned) {
-      relic->users++; // never reaches 0
-    } else if (relic->users == 0) {
-      mm_tombstone_free(span);
-      free(relic);
-    }
-  }
-  h->map.retire = 0;
-  h->map.retired_count = 0;
-}
-
-void
-mm_handle_unmap(mm_handle_t *h) {
-  mm_error_t ignored;
-  mm_handle_retire_begin(h);
-  mm_map_close(&h->map, &ignored);
-  mm_handle_retire_end(h);
-}
-
-void
-mm_handle_release(napi_env env, mm_handle_t *h) {
-  if (--h->refs > 0) return;
-  if (h->slot != 0) {
-    // The slot table frees it (see mm_napi_slot): a finalizer may run after
-    // the environment's instance data is gone, so it is not touched here.
-    mm_handle_unmap(h);
-    h->released = 1;
-    return;
-  }
-  // Every view is done by now (each holds a reference).
-  mm_handle_unmap(h);
-  free(h);
-}
-
-void
-mm_handle_busy(mm_handle_t *h) {
-  h->refs++;
-  h->pending++;
-}
-
-void
-mm_handle_idle(napi_env env, mm_handle_t *h) {
-  h->pending--;
-  if (h->closed && h->pending == 0) mm_handle_unmap(h);
-  mm_handle_release(env, h);
-}
-
-static void
-mm_handle_finalize(napi_env env, void *data, void *hint) {
-  mm_handle_release(env, data);
-}
-
-// A view is done: forget it, give back the tombstones only it still
-// reached, and let go of the map.
-static void
-mm_view_done(napi_env env, mm_external_t *ext) {
-  mm_handle_t *h = ext->h;
-  if (ext->prev != NULL)
-    ext->prev->next = ext->next;
-  else
-    h->views = ext->next;
-  if (ext->next != NULL) ext->next->prev = ext->prev;
-  if (ext->ref != NULL) napi_delete_reference(env, ext->ref);
-  for (size_t i = 0; i < ext->relic_count; i++) {
-    mm_relic_t *relic = ext->relics[i];
-    if (--relic->users == 0) {
-      mm_tombstone_free(relic->span);
-      free(relic);
-    }
-  }
-  free(ext->relics);
-  free(ext);
-  mm_handle_release(env, h);
-}
-
-// The memory of a view is gone (V8 freed its backing store).
-static void
-mm_view_finalize(napi_env env, void *data, void *hint) {
-  mm_external_t *ext = hint;
-  if (!mm_external_finalizing(&ext->state)) return;
-  if (ext->state == MM_EXT_ORPHAN) {
-    free(ext);
-    return;
-  }
-  if (--ext->lives == 0) mm_view_done(env, ext);
-}
-
-// The ArrayBuffer object of a view is gone.
-static void
-mm_view_object_finalize(napi_env env, void *data, void *hint) {
-  mm_external_t *ext = data;
-  if (--ext->lives == 0) mm_view_done(env, ext);
-}
-
-// The longest external buffer this Node makes; 0 when unknown (then the
-// conservative 4 GiB of Node 20, or all of a 32-bit address space).
-static size_t
-mm_napi_max_buffer(napi_env env) {
-  mm_instance_t *inst = NULL;
-  if (napi_get_instance_data(env, (void **)&inst) == napi_ok && inst != NULL &&
-      inst->max_buffer > 0)
-    return inst->max_buffer;
-  return SIZE_MAX > UINT32_MAX ? (size_t)UINT32_MAX + 1 : SIZE_MAX;
-}
-
-// Bindings ------------------------------------------------------------------
-
 // init(makeError): stores the factory that shapes OS errors.
 static napi_value
 mm_napi_init(napi_env env, napi_callback_info info) {
@@ -551,7 +89,7 @@ mm_napi_map(napi_env env, napi_callback_info info) {
     size_t bytes, copied;
     MM_NAPI_CALL(env, napi_get_value_string_utf8(env, argv[7], NULL, 0, &bytes));
     tagname = malloc(bytes + 1);
-    if (tagname == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    if (tagname == NULL) return mm_napi_throw_nomem(env, "malloc");
     if (napi_get_value_string_utf8(env, argv[7], tagname, bytes + 1, &copied) != napi_ok) {
       free(tagname);
       mm_napi_rethrow(env);
@@ -568,7 +106,7 @@ mm_napi_map(napi_env env, napi_callback_info info) {
   mm_handle_t *h = calloc(1, sizeof(*h));
   if (h == NULL) {
     free(tagname);
-    return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+    return mm_napi_throw_nomem(env, "malloc");
   }
   mm_options_t opts = {
       .fd = fd_handle,
@@ -599,110 +137,6 @@ mm_napi_map(napi_env env, napi_callback_info info) {
 }
 
 // Named shared memory --------------------------------------------------------
-
-// A block's name, whole and without NUL bytes (malloc'ed; NULL with an
-// exception pending).
-static char *
-mm_napi_shm_name(napi_env env, napi_value v) {
-  napi_valuetype type;
-  if (napi_typeof(env, v, &type) != napi_ok) {
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  if (type != napi_string) {
-    mm_napi_throw_type(env, "the name must be a string");
-    return NULL;
-  }
-  size_t bytes, copied;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &bytes) != napi_ok) {
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  char *name = malloc(bytes + 1);
-  if (name == NULL) {
-    mm_napi_throw_code(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  if (napi_get_value_string_utf8(env, v, name, bytes + 1, &copied) != napi_ok) {
-    free(name);
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  // An empty name would be "/" on POSIX and an unnamed section on Windows;
-  // a NUL byte would cut the name short.
-  if (copied == 0 || strlen(name) != copied) {
-    free(name);
-    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "the name must be non-empty, without NUL");
-    return NULL;
-  }
-  return name;
-}
-
-// shmOpen(name, create, size, mode) -> [holder, size]: the holder (a
-// descriptor on POSIX, a section handle on Windows) must go back to
-// shmRelease once the block is mapped.
-static napi_value
-mm_napi_shm_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], result, v;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return mm_napi_throw_type(env, "shmOpen() takes 4 arguments");
-  bool create;
-  int64_t size;
-  int32_t mode;
-  if (napi_get_value_bool(env, argv[1], &create) != napi_ok)
-    return mm_napi_throw_type(env, "expected a boolean");
-  if (!mm_napi_int64(env, argv[2], &size) || !mm_napi_int32(env, argv[3], &mode)) return NULL;
-  if (size < 0) return mm_napi_throw_range(env, "expected a non-negative size");
-  if (mode < 0 || mode > 07777) return mm_napi_throw_range(env, "mode out of range");
-  char *name = mm_napi_shm_name(env, argv[0]);
-  if (name == NULL) return NULL;
-  mm_fd_t holder;
-  uint64_t bytes;
-  mm_error_t err;
-  int rc = mm_shm_open(name, create, (uint64_t)size, mode, &holder, &bytes, &err);
-  free(name);
-  if (rc < 0) return mm_napi_throw(env, &err);
-  if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
-      napi_create_int64(env, (int64_t)holder, &v) != napi_ok ||
-      napi_set_element(env, result, 0, v) != napi_ok ||
-      napi_create_double(env, (double)bytes, &v) != napi_ok ||
-      napi_set_element(env, result, 1, v) != napi_ok) {
-    mm_close_fd(holder);
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  return result;
-}
-
-// shmRelease(holder): closes what shmOpen returned.
-static napi_value
-mm_napi_shm_release(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  int64_t holder;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !mm_napi_int64(env, argv[0], &holder)) return NULL;
-  if (holder < 0) return mm_napi_throw_range(env, "expected a holder from shmOpen()");
-  mm_close_fd((mm_fd_t)holder);
-  return NULL;
-}
-
-// shmUnlink(name)
-static napi_value
-mm_napi_shm_unlink(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) return mm_napi_throw_type(env, "shmUnlink() takes 1 argument");
-  char *name = mm_napi_shm_name(env, argv[0]);
-  if (name == NULL) return NULL;
-  mm_error_t err;
-  int rc = mm_shm_unlink(name, &err);
-  free(name);
-  if (rc < 0) return mm_napi_throw(env, &err);
-  return NULL;
-}
 
 // close(handle): detaches every view, unmaps (once no flush is in flight)
 // and closes the descriptor. Idempotent.
@@ -755,7 +189,7 @@ mm_napi_guard_listeners(napi_env env, napi_callback_info info) {
   int32_t count = 0;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || napi_get_value_int32(env, argv[0], &count) != napi_ok) count = 0;
-  mm__guard_listeners(count < 0 ? 0 : count);
+  mm_posix_guard_listeners(count < 0 ? 0 : count);
   return NULL;
 }
 
@@ -765,24 +199,24 @@ mm_napi_guard_listeners(napi_env env, napi_callback_info info) {
 // listeners are watchers too): while ours runs, that never happens, so the
 // guard, in front of libuv's handler, is never left out while the program
 // adds and removes listeners. The callback does nothing: a SIGBUS reaches
-// libuv only when the program listens (see mm__guard_chain).
+// libuv only when the program listens (see guard_chain).
 typedef struct {
   uv_signal_t signal;
   napi_async_cleanup_hook_handle hook;
-} mm_sigbus_watch_t;
+} sigbus_watch_t;
 
 static void
-mm_sigbus_noop(uv_signal_t *handle, int signum) {}
+sigbus_noop(uv_signal_t *handle, int signum) {}
 
 static void
-mm_sigbus_closed_early(uv_handle_t *handle) {
+sigbus_closed_early(uv_handle_t *handle) {
   free(handle->data);
   mm_guard_reinstall();
 }
 
 static void
-mm_sigbus_closed(uv_handle_t *handle) {
-  mm_sigbus_watch_t *w = handle->data;
+sigbus_closed(uv_handle_t *handle) {
+  sigbus_watch_t *w = handle->data;
   napi_async_cleanup_hook_handle hook = w->hook;
   free(w);
   // libuv may have just restored the default action (ours was the last
@@ -792,10 +226,10 @@ mm_sigbus_closed(uv_handle_t *handle) {
 }
 
 static void
-mm_sigbus_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
-  mm_sigbus_watch_t *w = arg;
+sigbus_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  sigbus_watch_t *w = arg;
   w->hook = hook;
-  uv_close((uv_handle_t *)&w->signal, mm_sigbus_closed);
+  uv_close((uv_handle_t *)&w->signal, sigbus_closed);
 }
 
 // And one watcher for the whole process, on a loop of the addon's own that
@@ -805,89 +239,40 @@ mm_sigbus_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
 // SIGBUS to the default action while pool threads may still fault in that
 // worker's maps, until the guard went back in. With this one libuv never
 // resets SIGBUS once the addon is loaded. libuv's handler, reached only when
-// the program listens (mm__guard_chain), writes to this loop's pipe, which
+// the program listens (guard_chain), writes to this loop's pipe, which
 // nobody reads; libuv ignores a full pipe.
-static uv_loop_t mm_sigbus_loop;
-static uv_signal_t mm_sigbus_forever;
-static pthread_once_t mm_sigbus_once = PTHREAD_ONCE_INIT;
+static uv_loop_t sigbus_loop;
+static uv_signal_t sigbus_forever;
+static pthread_once_t sigbus_once = PTHREAD_ONCE_INIT;
 
 static void
-mm_sigbus_forever_start(void) {
-  if (uv_loop_init(&mm_sigbus_loop) != 0) return;
-  if (uv_signal_init(&mm_sigbus_loop, &mm_sigbus_forever) == 0)
-    (void)uv_signal_start(&mm_sigbus_forever, mm_sigbus_noop, SIGBUS);
+sigbus_forever_start(void) {
+  if (uv_loop_init(&sigbus_loop) != 0) return;
+  if (uv_signal_init(&sigbus_loop, &sigbus_forever) == 0)
+    (void)uv_signal_start(&sigbus_forever, sigbus_noop, SIGBUS);
 }
 
 static void
-mm_sigbus_watch(napi_env env) {
-  pthread_once(&mm_sigbus_once, mm_sigbus_forever_start);
+sigbus_watch(napi_env env) {
+  pthread_once(&sigbus_once, sigbus_forever_start);
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == NULL) return;
-  mm_sigbus_watch_t *w = calloc(1, sizeof(*w));
+  sigbus_watch_t *w = calloc(1, sizeof(*w));
   if (w == NULL) return;
   if (uv_signal_init(loop, &w->signal) != 0) {
     free(w);
     return;
   }
   w->signal.data = w;
-  if (uv_signal_start(&w->signal, mm_sigbus_noop, SIGBUS) != 0 ||
-      napi_add_async_cleanup_hook(env, mm_sigbus_cleanup, w, NULL) != napi_ok) {
-    uv_close((uv_handle_t *)&w->signal, mm_sigbus_closed_early);
+  if (uv_signal_start(&w->signal, sigbus_noop, SIGBUS) != 0 ||
+      napi_add_async_cleanup_hook(env, sigbus_cleanup, w, NULL) != napi_ok) {
+    uv_close((uv_handle_t *)&w->signal, sigbus_closed_early);
     return;
   }
   uv_unref((uv_handle_t *)&w->signal);
-  (void)mm__guard_hold();
+  (void)mm_posix_guard_hold();
 }
 #endif
-
-// view(handle, start, length) -> an external ArrayBuffer over the mapped bytes
-static napi_value
-mm_napi_view(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], ab;
-  size_t start, length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
-    return NULL;
-  if (length == 0 || !mm_range_ok(start, length, h->map.length))
-    return mm_napi_throw_range(env, "view outside the map");
-  if (length > mm_napi_max_buffer(env))
-    return mm_napi_throw_range(env, "a view longer than the longest ArrayBuffer this Node makes");
-  mm_external_t *ext = calloc(1, sizeof(*ext));
-  if (ext == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
-  ext->state = MM_EXT_CREATING;
-  ext->h = h;
-  ext->base = h->map.data + start;
-  ext->size = length;
-  ext->lives = 2;
-  napi_status status = napi_create_external_arraybuffer(env, h->map.data + start, length,
-                                                        mm_view_finalize, ext, &ab);
-  if (status != napi_ok) {
-    if (mm_external_failed(&ext->state, status)) free(ext);
-    if (status == napi_no_external_buffers_allowed)
-      return mm_napi_throw_code(env, "ERR_MMAP_EXTERNAL_BUFFERS",
-                                "this runtime does not allow external buffers, so zero-copy views "
-                                "are unavailable; the other methods keep working");
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  ext->state = MM_EXT_LIVE;
-  h->refs++;
-  ext->next = h->views;
-  if (h->views != NULL) h->views->prev = ext;
-  h->views = ext;
-  // Without an object finalizer only the memory's can end the view; without
-  // the reference close() cannot detach it: either way the buffer is not
-  // handed out, and the collector ends the view.
-  if (napi_add_finalizer(env, ab, ext, mm_view_object_finalize, NULL, NULL) != napi_ok) {
-    ext->lives--;
-    mm_napi_rethrow(env);
-    return NULL;
-  }
-  MM_NAPI_CALL(env, napi_create_reference(env, ab, 0, &ext->ref));
-  return ab;
-}
 
 // fileSize(handle) -> the size of the file behind the map (an anonymous map's length)
 static napi_value
@@ -902,523 +287,6 @@ mm_napi_file_size(napi_env env, napi_callback_info info) {
   if (mm_map_file_size(&h->map, &size, &err) < 0) return mm_napi_throw(env, &err);
   MM_NAPI_CALL(env, napi_create_double(env, (double)size, &result));
   return result;
-}
-
-// get(handle, index) -> byte
-static napi_value
-mm_napi_get(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
-  size_t i;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &i)) return NULL;
-  if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, i, 1, &touch)) return NULL;
-  uint8_t byte = h->map.data[i];
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  MM_NAPI_CALL(env, napi_create_uint32(env, byte, &result));
-  return result;
-}
-
-// set(handle, index, byte)
-static napi_value
-mm_napi_set(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  size_t i;
-  int32_t v;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &i) || !mm_napi_int32(env, argv[2], &v)) return NULL;
-  if (i >= h->map.length) return mm_napi_throw_range(env, "mmap index out of range");
-  if (v < 0 || v > 255) return mm_napi_throw_range(env, "byte out of range");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, i, 1, &touch) || !mm_napi_prepare_write(env, h, i, 1, &touch))
-    return NULL;
-  h->map.data[i] = (uint8_t)v;
-  mm_napi_leave(env, h, &touch);
-  return NULL;
-}
-
-// A new Buffer of length bytes; *data receives its memory.
-static napi_value
-mm_napi_new_buffer(napi_env env, size_t length, uint8_t **data) {
-  napi_value buf;
-  void *p = NULL;
-  if (napi_create_buffer(env, length, &p, &buf) != napi_ok) {
-    // Node's own error (ERR_BUFFER_TOO_LARGE, an allocation failure) would
-    // escape without this module's code: replace it.
-    napi_value ignored;
-    napi_get_and_clear_last_exception(env, &ignored);
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "cannot allocate a Buffer that large");
-    return NULL;
-  }
-  *data = p;
-  return buf;
-}
-
-// Copies of at least this many bytes go to a block of their own (see
-// mm_napi_copy_out).
-#define MM_BIG_COPY ((size_t)8 << 20)
-
-static void
-mm_big_block_finalize(napi_env env, void *data, void *hint) {
-  mm_external_t *block = hint;
-  if (!mm_external_finalizing(&block->state)) return;
-  int64_t ignored;
-  if (block->state == MM_EXT_LIVE)
-    napi_adjust_external_memory(env, -(int64_t)block->size, &ignored);
-  mm_big_free(block->base, block->size);
-  free(block);
-}
-
-// A Buffer holding a copy of [src, src + length). A large copy goes to a
-// huge-page block whose start has the same offset within a page as src:
-// glibc's memcpy runs at a third of its speed when the two differ, and
-// faulting in a fresh heap buffer page by page costs more than the copy.
-static napi_value
-mm_napi_copy_out(napi_env env, const uint8_t *src, size_t length) {
-  napi_value buf;
-  uint8_t *dst;
-  if (length > mm_napi_max_buffer(env))
-    return mm_napi_throw_range(env, "a copy longer than the longest Buffer this Node makes");
-  if (length >= MM_BIG_COPY) {
-    size_t page = mm_page_size();
-    size_t lead = (uintptr_t)src % page;
-    mm_external_t *block = calloc(1, sizeof(*block));
-    if (block != NULL && length <= SIZE_MAX - page - lead) {
-      block->state = MM_EXT_CREATING;
-      block->size = lead + length;
-      block->base = mm_big_alloc(block->size);
-      if (block->base != NULL) {
-        dst = (uint8_t *)block->base + lead;
-        memcpy(dst, src, length);
-        napi_status status =
-            napi_create_external_buffer(env, length, dst, mm_big_block_finalize, block, &buf);
-        if (status == napi_ok) {
-          block->state = MM_EXT_LIVE;
-          int64_t ignored;
-          // The garbage collector cannot see this memory otherwise.
-          napi_adjust_external_memory(env, (int64_t)block->size, &ignored);
-          return buf;
-        }
-        // External buffers refused (Electron) or too large: the heap path.
-        napi_value ignored;
-        napi_get_and_clear_last_exception(env, &ignored);
-        if (!mm_external_failed(&block->state, status)) block = NULL; // the finalizer frees it
-        if (block != NULL) mm_big_free(block->base, block->size);
-      }
-    }
-    free(block);
-  }
-  buf = mm_napi_new_buffer(env, length, &dst);
-  if (buf == NULL) return NULL;
-  if (length > 0) memcpy(dst, src, length);
-  return buf;
-}
-
-// copy(handle, start, length) -> Buffer holding a copy of [start, start + length)
-static napi_value
-mm_napi_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  size_t start, length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &length))
-    return NULL;
-  if (!mm_range_ok(start, length, h->map.length))
-    return mm_napi_throw_range(env, "range outside the map");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, length, &touch)) return NULL;
-  napi_value buf = mm_napi_copy_out(env, h->map.data + start, length);
-  if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
-  return buf;
-}
-
-// copyStep(handle, start, step, count) -> Buffer of data[start + i * step]
-static napi_value
-mm_napi_copy_step(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  size_t start, count;
-  int64_t step;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
-      !mm_napi_size(env, argv[3], &count))
-    return NULL;
-  if (!mm_step_ok(start, step, count, h->map.length))
-    return mm_napi_throw_range(env, "slice outside the map");
-  uint8_t *dst;
-  napi_value buf = mm_napi_new_buffer(env, count, &dst);
-  if (buf == NULL) return NULL;
-  size_t lo, span;
-  mm_touch_t touch;
-  mm_step_span(start, step, count, &lo, &span);
-  if (!mm_napi_enter(env, h, lo, span, &touch)) return NULL;
-  const uint8_t *src = h->map.data;
-  int64_t at = (int64_t)start;
-  for (size_t i = 0; i < count; i++, at += step)
-    dst[i] = src[at];
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  return buf;
-}
-
-// write(handle, position, bytes): copies all of bytes to the map at position.
-static napi_value
-mm_napi_write(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  size_t pos, n;
-  const uint8_t *src;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_bytes(env, argv[2], &src, &n))
-    return NULL;
-  if (!mm_range_ok(pos, n, h->map.length)) return mm_napi_throw_range(env, "data out of range");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, pos, n, &touch) || !mm_napi_prepare_write(env, h, pos, n, &touch))
-    return NULL;
-  // The source may be a view of this very map, so the ranges may overlap.
-  if (n > 0) memmove(h->map.data + pos, src, n);
-  mm_napi_leave(env, h, &touch);
-  return NULL;
-}
-
-// writeStep(handle, start, step, count, bytes): data[start + i * step] = bytes[i]
-static napi_value
-mm_napi_write_step(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  size_t start, count, n;
-  int64_t step;
-  const uint8_t *src;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_int64(env, argv[2], &step) ||
-      !mm_napi_size(env, argv[3], &count) || !mm_napi_bytes(env, argv[4], &src, &n))
-    return NULL;
-  if (n != count) return mm_napi_throw_range(env, "mmap slice assignment is wrong size");
-  if (!mm_step_ok(start, step, count, h->map.length))
-    return mm_napi_throw_range(env, "slice outside the map");
-  if (count == 0) return NULL;
-  // The source may alias the map: copy it first so every byte written is
-  // the value it had before the call, as Python's memoryview copy does.
-  uint8_t *copy = malloc(count);
-  if (copy == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
-  memcpy(copy, src, count);
-  size_t lo, span;
-  mm_touch_t touch;
-  mm_step_span(start, step, count, &lo, &span);
-  if (!mm_napi_enter(env, h, lo, span, &touch) ||
-      !mm_napi_prepare_write(env, h, lo, span, &touch)) {
-    free(copy);
-    return NULL;
-  }
-  int64_t at = (int64_t)start;
-  for (size_t i = 0; i < count; i++, at += step)
-    h->map.data[at] = copy[i];
-  free(copy);
-  mm_napi_leave(env, h, &touch);
-  return NULL;
-}
-
-typedef enum { MM_FIND, MM_RFIND, MM_COUNT } mm_search_kind_t;
-
-// find/rfind/count(handle, needle, start, end): searches [start, end).
-static napi_value
-mm_napi_search(napi_env env, napi_callback_info info, mm_search_kind_t kind) {
-  size_t argc = 4;
-  napi_value argv[4], result;
-  size_t start, end, k;
-  const uint8_t *needle;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_bytes(env, argv[1], &needle, &k) ||
-      !mm_napi_size(env, argv[2], &start) || !mm_napi_size(env, argv[3], &end))
-    return NULL;
-  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  const uint8_t *hay = h->map.data + start;
-  size_t n = end - start;
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, n, &touch)) return NULL;
-  double answer;
-  if (kind == MM_COUNT) {
-    answer = (double)mm_count(hay, n, needle, k);
-  } else {
-    int64_t at = kind == MM_FIND ? mm_find(hay, n, needle, k) : mm_rfind(hay, n, needle, k);
-    answer = at < 0 ? -1.0 : (double)((uint64_t)at + start);
-  }
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
-  return result;
-}
-
-static napi_value
-mm_napi_find(napi_env env, napi_callback_info info) {
-  return mm_napi_search(env, info, MM_FIND);
-}
-
-static napi_value
-mm_napi_rfind(napi_env env, napi_callback_info info) {
-  return mm_napi_search(env, info, MM_RFIND);
-}
-
-static napi_value
-mm_napi_count(napi_env env, napi_callback_info info) {
-  return mm_napi_search(env, info, MM_COUNT);
-}
-
-// The length of the line at pos (up to and including the next '\n', or to
-// the end of the map), in *length; throws (false) when the line runs into a
-// part of the map the file no longer backs. The line may end well before
-// that part: its end is looked for only in the part the file backs.
-static bool
-mm_napi_line_at(napi_env env, mm_handle_t *h, size_t pos, size_t *length) {
-  size_t backed;
-  mm_error_t err;
-  if (mm_map_backed(&h->map, &backed, &err) < 0) {
-    mm_napi_throw(env, &err);
-    return false;
-  }
-  *length = 0;
-  if (pos >= h->map.length) return true;
-  size_t rest = (pos < backed ? backed : pos) - pos;
-  const uint8_t newline = '\n';
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, pos, rest, &touch)) return false;
-  int64_t at = mm_find(h->map.data + pos, rest, &newline, 1);
-  if (!mm_napi_leave(env, h, &touch)) return false;
-  *length = at < 0 ? rest : (size_t)at + 1;
-  if (at < 0 && backed < h->map.length) {
-    err.code = MM_ETRUNCATED;
-    err.syscall = "mmap";
-    mm_napi_throw(env, &err);
-    return false;
-  }
-  return true;
-}
-
-// readline(handle, position) -> Buffer up to and including the next '\n'
-static napi_value
-mm_napi_readline(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  size_t pos, length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &pos) || !mm_napi_line_at(env, h, pos, &length))
-    return NULL;
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
-  napi_value buf = mm_napi_copy_out(env, h->map.data + pos, length);
-  if (buf == NULL || !mm_napi_leave(env, h, &touch)) return NULL;
-  return buf;
-}
-
-// The memory of a Uint8Array or Float64Array argument (per want); throws
-// (false) for anything else.
-static bool
-mm_napi_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *count) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, v, &type, count, data, &ab, &offset) != napi_ok ||
-      type != want) {
-    mm_napi_throw_type(env, want == napi_float64_array ? "expected a Float64Array"
-                                                       : "expected a Uint8Array");
-    return false;
-  }
-  return true;
-}
-
-// readlineInto(handle, position, slab, at) -> the length of the line at
-// position, copied to slab[at...] when it fits there; when it does not,
-// nothing is copied and the result is minus the length (readline() then
-// takes another slab or a Buffer of its own). Small lines share slabs the
-// way Buffer.allocUnsafe() shares Node's pool.
-static napi_value
-mm_napi_readline_into(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], result;
-  size_t pos, at, length, room;
-  void *slab;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) return mm_napi_throw_type(env, "readlineInto() takes 4 arguments");
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &pos) ||
-      !mm_napi_typed(env, argv[2], napi_uint8_array, &slab, &room) ||
-      !mm_napi_size(env, argv[3], &at) || !mm_napi_line_at(env, h, pos, &length))
-    return NULL;
-  double answer = -(double)length;
-  if (at <= room && length <= room - at && length > 0) {
-    mm_touch_t touch;
-    if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
-    memcpy((uint8_t *)slab + at, h->map.data + pos, length);
-    if (!mm_napi_leave(env, h, &touch)) return NULL;
-    answer = (double)length;
-  }
-  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
-  return result;
-}
-
-// lineEnds(handle, start, end, out, at) -> how many offsets it wrote to
-// out[at...] (a Float64Array): the offset just past each '\n' in [start,
-// end), in order, until out is full (the last one written is then where the
-// next call resumes).
-static napi_value
-mm_napi_line_ends(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], result;
-  size_t start, end, at, room;
-  void *out;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5) return mm_napi_throw_type(env, "lineEnds() takes 5 arguments");
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end) ||
-      !mm_napi_typed(env, argv[3], napi_float64_array, &out, &room) ||
-      !mm_napi_size(env, argv[4], &at))
-    return NULL;
-  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  if (at > room) return mm_napi_throw_range(env, "offset outside the array");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, end - start, &touch)) return NULL;
-  size_t scanned;
-  size_t count = mm_lines_scan(h->map.data + start, end - start, (uint64_t)start,
-                               (double *)out + at, room - at, &scanned);
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  MM_NAPI_CALL(env, napi_create_double(env, (double)count, &result));
-  return result;
-}
-
-// The fast path --------------------------------------------------------------
-//
-// Unwrapping a type-tagged object costs more than a short line's whole work,
-// so readline() names its map by a slot number: slots hold handles until
-// they are released, a slot number is only ever looked up in its own
-// environment's table, and a stale or made-up number finds no map (or
-// another live map of the same environment), never freed memory.
-
-// slot(handle) -> the map's slot number, made on first use.
-static napi_value
-mm_napi_slot(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL) return NULL;
-  mm_instance_t *inst = NULL;
-  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
-  if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
-  if (h->slot == 0) {
-    uint32_t i = inst->slot_free > 0 ? inst->slot_free : 1;
-    while (i < inst->slot_count && inst->slots[i] != NULL && !inst->slots[i]->released)
-      i++;
-    if (i >= inst->slot_count) {
-      // Wrapped around: look from the start for a free or released slot.
-      for (i = 1; i < inst->slot_count; i++)
-        if (inst->slots[i] == NULL || inst->slots[i]->released) break;
-    }
-    if (i < inst->slot_count && inst->slots[i] != NULL) free(inst->slots[i]);
-    if (i >= inst->slot_count) {
-      uint32_t grown = inst->slot_count < 16 ? 16 : inst->slot_count * 2;
-      mm_handle_t **slots = grown > inst->slot_count && grown < (1u << 30)
-                                ? realloc(inst->slots, grown * sizeof(*slots))
-                                : NULL;
-      if (slots == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
-      memset(slots + inst->slot_count, 0, (grown - inst->slot_count) * sizeof(*slots));
-      inst->slots = slots;
-      inst->slot_count = grown;
-    }
-    inst->slots[i] = h;
-    inst->slot_free = i + 1;
-    h->slot = i;
-  }
-  MM_NAPI_CALL(env, napi_create_uint32(env, h->slot, &result));
-  return result;
-}
-
-// setSlab(bytes): the Uint8Array readlineFast() copies lines into.
-static napi_value
-mm_napi_set_slab(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data;
-  size_t length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || !mm_napi_typed(env, argv[0], napi_uint8_array, &data, &length)) return NULL;
-  mm_instance_t *inst = NULL;
-  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
-  if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
-  napi_ref ref;
-  MM_NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &ref));
-  if (inst->slab_ref != NULL) napi_delete_reference(env, inst->slab_ref);
-  inst->slab_ref = ref;
-  inst->slab = data;
-  inst->slab_length = length;
-  return NULL;
-}
-
-// readlineFast(slot, position, at) -> as readlineInto(), into the slab
-// setSlab() gave.
-static napi_value
-mm_napi_readline_fast(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], result;
-  uint32_t slot;
-  size_t pos, at, length;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_instance_t *inst = NULL;
-  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
-  if (argc < 3 || napi_get_value_uint32(env, argv[0], &slot) != napi_ok)
-    return mm_napi_throw_type(env, "expected a slot number");
-  if (inst == NULL || slot == 0 || slot >= inst->slot_count || inst->slots[slot] == NULL ||
-      inst->slots[slot]->closed || inst->slots[slot]->released)
-    return mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
-  mm_handle_t *h = inst->slots[slot];
-  if (!mm_napi_size(env, argv[1], &pos) || !mm_napi_size(env, argv[2], &at) ||
-      !mm_napi_line_at(env, h, pos, &length))
-    return NULL;
-  double answer = -(double)length;
-  if (inst->slab != NULL && at <= inst->slab_length && length <= inst->slab_length - at &&
-      length > 0) {
-    mm_touch_t touch;
-    if (!mm_napi_enter(env, h, pos, length, &touch)) return NULL;
-    memcpy(inst->slab + at, h->map.data + pos, length);
-    if (!mm_napi_leave(env, h, &touch)) return NULL;
-    answer = (double)length;
-  }
-  MM_NAPI_CALL(env, napi_create_double(env, answer, &result));
-  return result;
-}
-
-// move(handle, dest, src, count): memmove within the map
-static napi_value
-mm_napi_move(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  size_t dest, src, count;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &dest) || !mm_napi_size(env, argv[2], &src) ||
-      !mm_napi_size(env, argv[3], &count))
-    return NULL;
-  if (!mm_range_ok(dest, count, h->map.length) || !mm_range_ok(src, count, h->map.length))
-    return mm_napi_throw_range(env, "source, destination, or count out of range");
-  mm_touch_t touch;
-  // One range covers both source and destination.
-  size_t lo = src < dest ? src : dest, hi = (src < dest ? dest : src) + count;
-  if (!mm_napi_enter(env, h, lo, hi - lo, &touch) ||
-      !mm_napi_prepare_write(env, h, dest, count, &touch))
-    return NULL;
-  if (count > 0) memmove(h->map.data + dest, h->map.data + src, count);
-  mm_napi_leave(env, h, &touch);
-  return NULL;
 }
 
 // sync(handle, offset, length, flags): msync with the flags (MS_SYNC: durable on return)
@@ -1438,7 +306,7 @@ mm_napi_sync(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-typedef struct mm_flush_job_s {
+typedef struct flush_job_s {
   mm_handle_t *h;
   size_t offset, length;
   int flags;
@@ -1446,20 +314,20 @@ typedef struct mm_flush_job_s {
   int rc;
   napi_deferred deferred;
   napi_async_work work;
-} mm_flush_job_t;
+} flush_job_t;
 
 static void
-mm_flush_execute(napi_env env, void *data) {
+flush_execute(napi_env env, void *data) {
   // Runs on the libuv thread pool. The map cannot be unmapped, moved or
   // shrunk meanwhile: close() defers the unmap and resize() refuses while
   // h->pending is non-zero, so the range checked at queue time still holds.
-  mm_flush_job_t *job = data;
+  flush_job_t *job = data;
   job->rc = mm_map_sync(&job->h->map, job->offset, job->length, job->flags, &job->err);
 }
 
 static void
-mm_flush_complete(napi_env env, napi_status status, void *data) {
-  mm_flush_job_t *job = data;
+flush_complete(napi_env env, napi_status status, void *data) {
+  flush_job_t *job = data;
   mm_handle_t *h = job->h;
   napi_value value = NULL;
   if (status == napi_ok && job->rc == 0) {
@@ -1490,18 +358,18 @@ mm_napi_sync_async(napi_env env, napi_callback_info info) {
   if (h == NULL || !mm_napi_size(env, argv[1], &offset) || !mm_napi_size(env, argv[2], &length) ||
       !mm_napi_int32(env, argv[3], &flags))
     return NULL;
-  if (!mm_range_ok(offset, length, h->map.length))
-    return mm_napi_throw_range(env, "flush values out of range");
-  mm_flush_job_t *job = calloc(1, sizeof(*job));
-  if (job == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
+  mm_error_t err;
+  if (mm_map_range(&h->map, offset, length, &err) < 0) return mm_napi_throw(env, &err);
+  flush_job_t *job = calloc(1, sizeof(*job));
+  if (job == NULL) return mm_napi_throw_nomem(env, "malloc");
   job->h = h;
   job->offset = offset;
   job->length = length;
   job->flags = flags;
   if (napi_create_string_utf8(env, "mmap-native:flush", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
-      napi_create_async_work(env, NULL, name, mm_flush_execute, mm_flush_complete, job,
-                             &job->work) != napi_ok) {
+      napi_create_async_work(env, NULL, name, flush_execute, flush_complete, job, &job->work) !=
+          napi_ok) {
     free(job);
     mm_napi_rethrow(env);
     return NULL;
@@ -1578,25 +446,6 @@ mm_napi_set_name(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// latin1(handle, start, end) -> string of the bytes, one character each
-static napi_value
-mm_napi_latin1(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], result;
-  size_t start, end;
-  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mm_handle_t *h = mm_napi_handle(env, argv[0]);
-  if (h == NULL || !mm_napi_size(env, argv[1], &start) || !mm_napi_size(env, argv[2], &end))
-    return NULL;
-  if (end > h->map.length || start > end) return mm_napi_throw_range(env, "range outside the map");
-  mm_touch_t touch;
-  if (!mm_napi_enter(env, h, start, end - start, &touch)) return NULL;
-  MM_NAPI_CALL(
-      env, napi_create_string_latin1(env, (const char *)h->map.data + start, end - start, &result));
-  if (!mm_napi_leave(env, h, &touch)) return NULL;
-  return result;
-}
-
 // searchKernel(level?) -> the kernel level in use after setting level (0 auto,
 // 1 scalar, 2 SSE2, 3 AVX2, 4 NEON); a level the CPU lacks is ERR_OUT_OF_RANGE. For
 // tests and benchmarks, which force each kernel in turn.
@@ -1620,7 +469,7 @@ mm_napi_search_kernel(napi_env env, napi_callback_info info) {
 // Module ----------------------------------------------------------------------
 
 static void
-mm_instance_finalize(napi_env env, void *data, void *hint) {
+instance_finalize(napi_env env, void *data, void *hint) {
   mm_instance_t *inst = data;
   if (inst->make_error != NULL) napi_delete_reference(env, inst->make_error);
   if (inst->slab_ref != NULL) napi_delete_reference(env, inst->slab_ref);
@@ -1638,7 +487,7 @@ mm_instance_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value
-mm_napi_constants(napi_env env) {
+constants_object(napi_env env) {
   napi_value obj, v;
   MM_NAPI_CALL(env, napi_create_object(env, &obj));
   size_t count;
@@ -1654,10 +503,30 @@ mm_napi_constants(napi_env env) {
   return obj;
 }
 
+// { mapFlags, syncFlags, tagname, extendsFile }: what the platform can do (see mm_features).
+static napi_value
+features_object(napi_env env) {
+  static const struct {
+    const char *name;
+    unsigned bit;
+  } table[] = {{"mapFlags", MM_FEATURE_MAP_FLAGS},
+               {"syncFlags", MM_FEATURE_SYNC_FLAGS},
+               {"tagname", MM_FEATURE_TAGNAME},
+               {"extendsFile", MM_FEATURE_EXTENDS_FILE}};
+  napi_value obj, v;
+  unsigned features = mm_features();
+  MM_NAPI_CALL(env, napi_create_object(env, &obj));
+  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+    MM_NAPI_CALL(env, napi_get_boolean(env, (features & table[i].bit) != 0, &v));
+    MM_NAPI_CALL(env, napi_set_named_property(env, obj, table[i].name, v));
+  }
+  return obj;
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   mm_instance_t *inst = calloc(1, sizeof(*inst));
-  if (inst == NULL) return mm_napi_throw_code(env, "ENOMEM", "out of memory");
-  if (napi_set_instance_data(env, inst, mm_instance_finalize, NULL) != napi_ok) {
+  if (inst == NULL) return mm_napi_throw_nomem(env, "malloc");
+  if (napi_set_instance_data(env, inst, instance_finalize, NULL) != napi_ok) {
     free(inst);
     mm_napi_rethrow(env);
     return NULL;
@@ -1709,11 +578,14 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   };
   MM_NAPI_CALL(env,
                napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods));
-  napi_value constants = mm_napi_constants(env);
+  napi_value constants = constants_object(env);
   if (constants == NULL) return NULL;
+  napi_value features = features_object(env);
+  if (features == NULL) return NULL;
+  MM_NAPI_CALL(env, napi_set_named_property(env, exports, "features", features));
   MM_NAPI_CALL(env, napi_set_named_property(env, exports, "constants", constants));
 #ifndef _WIN32
-  mm_sigbus_watch(env);
+  sigbus_watch(env);
 #endif
   return exports;
 }

@@ -13,8 +13,7 @@
 // offsets counted from base; each returns how many it wrote and sets *scanned.
 
 static size_t
-mm__lines_scalar(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap,
-                 size_t *scanned) {
+lines_scalar(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap, size_t *scanned) {
   size_t count = 0, i = 0;
   while (i < n) {
     const uint8_t *nl = memchr(p + i, '\n', n - i);
@@ -35,8 +34,8 @@ mm__lines_scalar(const uint8_t *p, size_t n, uint64_t base, double *out, size_t 
 // Writes the offset past each set bit of mask (a newline at block + bit);
 // returns false, with *scanned set, once out is full.
 static inline int
-mm__lines_bits(uint64_t mask, size_t block, uint64_t base, double *out, size_t cap, size_t *count,
-               size_t *scanned) {
+lines_bits(uint64_t mask, size_t block, uint64_t base, double *out, size_t cap, size_t *count,
+           size_t *scanned) {
   while (mask != 0) {
     size_t at = block + (size_t)__builtin_ctzll(mask) + 1;
     out[(*count)++] = (double)(base + at);
@@ -50,8 +49,7 @@ mm__lines_bits(uint64_t mask, size_t block, uint64_t base, double *out, size_t c
 }
 
 static size_t
-mm__lines_sse2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap,
-               size_t *scanned) {
+lines_sse2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap, size_t *scanned) {
   const __m128i nl = _mm_set1_epi8('\n');
   size_t count = 0, i = 0;
   for (; n - i >= 64; i += 64) {
@@ -64,17 +62,16 @@ mm__lines_sse2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t ca
     uint64_t m3 = (uint32_t)_mm_movemask_epi8(
         _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 48)), nl));
     uint64_t mask = m0 | m1 << 16 | m2 << 32 | m3 << 48;
-    if (mask != 0 && !mm__lines_bits(mask, i, base, out, cap, &count, scanned)) return count;
+    if (mask != 0 && !lines_bits(mask, i, base, out, cap, &count, scanned)) return count;
   }
   size_t rest;
-  count += mm__lines_scalar(p + i, n - i, base + i, out + count, cap - count, &rest);
+  count += lines_scalar(p + i, n - i, base + i, out + count, cap - count, &rest);
   *scanned = i + rest;
   return count;
 }
 
 __attribute__((target("avx2"))) static size_t
-mm__lines_avx2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap,
-               size_t *scanned) {
+lines_avx2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap, size_t *scanned) {
   const __m256i nl = _mm256_set1_epi8('\n');
   size_t count = 0, i = 0;
   for (; n - i >= 64; i += 64) {
@@ -82,10 +79,10 @@ mm__lines_avx2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t ca
     __m256i b = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 32)), nl);
     uint64_t mask = (uint64_t)(uint32_t)_mm256_movemask_epi8(a) |
                     (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
-    if (mask != 0 && !mm__lines_bits(mask, i, base, out, cap, &count, scanned)) return count;
+    if (mask != 0 && !lines_bits(mask, i, base, out, cap, &count, scanned)) return count;
   }
   size_t rest;
-  count += mm__lines_scalar(p + i, n - i, base + i, out + count, cap - count, &rest);
+  count += lines_scalar(p + i, n - i, base + i, out + count, cap - count, &rest);
   *scanned = i + rest;
   return count;
 }
@@ -101,11 +98,11 @@ mm_lines_scan(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap
   switch (mm_search_kernel()) {
 #ifdef MM_LINES_X86
   case MM_KERNEL_AVX2:
-    return mm__lines_avx2(p, n, base, out, cap, scanned);
+    return lines_avx2(p, n, base, out, cap, scanned);
   case MM_KERNEL_SSE2:
-    return mm__lines_sse2(p, n, base, out, cap, scanned);
+    return lines_sse2(p, n, base, out, cap, scanned);
 #endif
   default:
-    return mm__lines_scalar(p, n, base, out, cap, scanned);
+    return lines_scalar(p, n, base, out, cap, scanned);
   }
 }

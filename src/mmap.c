@@ -7,7 +7,7 @@
 
 // The data pointer of a map with no bytes. Never dereferenced: every access
 // is range-checked against a length of 0 first.
-static uint8_t mm_empty_sentinel[1];
+static uint8_t empty_sentinel[1];
 
 size_t
 mm_page_size(void) {
@@ -21,6 +21,11 @@ mm_granularity(void) {
   size_t page, granularity;
   mm__sizes(&page, &granularity);
   return granularity;
+}
+
+unsigned
+mm_features(void) {
+  return mm__features;
 }
 
 const mm_constant_t *
@@ -58,6 +63,28 @@ mm_guard_reinstall(void) {
 }
 
 void
+mm_map_retire(mm_map_t *m, int on) {
+  m->tombstone_count = 0;
+  m->retire = on;
+}
+
+int
+mm_map_tombstones(mm_map_t *m, mm_span_t *out) {
+  int count = m->tombstone_count;
+  for (int i = 0; i < count; i++)
+    out[i] = m->tombstones[i];
+  m->retire = 0;
+  m->tombstone_count = 0;
+  return count;
+}
+
+mm_span_t
+mm_map_os_span(const mm_map_t *m) {
+  mm_span_t span = {m->os_base, m->os_length};
+  return span;
+}
+
+void
 mm_tombstone_free(mm_span_t span) {
   mm__tombstone_free(span.base, span.length);
 }
@@ -71,7 +98,7 @@ mm_map_open(mm_map_t *m, const mm_options_t *opts, mm_error_t *err) {
   m->flags = opts->flags;
   m->prot = opts->prot;
   m->offset = opts->offset;
-  m->data = mm_empty_sentinel;
+  m->data = empty_sentinel;
   m->lost_from = SIZE_MAX;
 
   // The OS wants the file offset to be a multiple of the granularity: map
@@ -124,7 +151,7 @@ mm_map_close(mm_map_t *m, mm_error_t *err) {
   m->fd = MM_NO_FD;
   m->os_base = NULL;
   m->os_length = 0;
-  m->data = mm_empty_sentinel;
+  m->data = empty_sentinel;
   m->length = 0;
   m->mapped = 0;
   return rc;
@@ -189,7 +216,7 @@ mm_map_resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   int keep = mm__guard_keeps && m->guard != NULL;
   if (!keep) mm__guard_remove(m);
   int rc = mm__resize(m, length, moved, err);
-  if (m->length == 0) m->data = mm_empty_sentinel;
+  if (m->length == 0) m->data = empty_sentinel;
   if (keep) mm__guard_update(m);
   if (!m->anonymous && m->os_base != NULL) {
     mm_error_t guard_err;

@@ -2,6 +2,7 @@
 #ifndef MM_MMAP_H
 #define MM_MMAP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,13 @@ enum { MM_ACCESS_DEFAULT = 0, MM_ACCESS_READ = 1, MM_ACCESS_WRITE = 2, MM_ACCESS
 #define MM_ETRUNCATED (-100001) // the file shrank under the map
 #define MM_ERANGE (-100002)     // a range outside the map, or too large for the address space
 #define MM_ENOFD (-100003)      // the map keeps no descriptor (trackfd false)
+#define MM_ECALLER (-100004)    // the caller's callback failed (the caller knows why)
+// Out of memory, as the OS's ENOMEM (libuv's UV_ENOMEM: -ENOMEM on POSIX).
+#ifdef _WIN32
+#define MM_ENOMEM (-4057)
+#else
+#define MM_ENOMEM (-ENOMEM)
+#endif
 
 typedef struct mm_error_s {
   int code;
@@ -46,7 +54,7 @@ typedef struct mm_span_s {
 } mm_span_t;
 
 // The most ranges one call can retire: a move and the undoing of a grow.
-#define MM_RETIRED_MAX 4
+#define MM_TOMBSTONES_MAX 4
 
 typedef struct mm_map_s {
   uint8_t *data;    // first byte the user sees; a sentinel when length is 0
@@ -69,8 +77,8 @@ typedef struct mm_map_s {
   // range here; the caller frees it with mm_tombstone_free once nothing can
   // reach it. A range that cannot be reported (the list is full) is unmapped.
   int retire;
-  int retired_count;
-  mm_span_t retired[MM_RETIRED_MAX];
+  int tombstone_count;
+  mm_span_t tombstones[MM_TOMBSTONES_MAX];
   // The fault guard's state (see mm_map_enter). Written by the guard on any
   // thread, read with atomic loads.
   void *guard;               // the guard's record of this map, NULL when not guarded
@@ -87,6 +95,16 @@ typedef struct mm_constant_s {
 
 // The platform's constants; *count receives their number.
 const mm_constant_t *mm_constants(size_t *count);
+
+// What the platform can do, as bits of mm_features(): JavaScript asks these
+// instead of the platform's name.
+enum {
+  MM_FEATURE_MAP_FLAGS = 1,    // mmap flags and prot (POSIX); otherwise access only
+  MM_FEATURE_SYNC_FLAGS = 2,   // msync flags (MS_SYNC, MS_ASYNC, ...)
+  MM_FEATURE_TAGNAME = 4,      // named mappings (Windows' tagname)
+  MM_FEATURE_EXTENDS_FILE = 8, // a writable map past the file's end extends the file
+};
+unsigned mm_features(void);
 
 // Page size and allocation granularity (they differ on Windows).
 size_t mm_page_size(void);
@@ -148,6 +166,76 @@ int mm_map_covered(mm_map_t *m, size_t *covered, mm_error_t *err);
 // until a fault was seen, then what the file covers now.
 int mm_map_backed(mm_map_t *m, size_t *backed, mm_error_t *err);
 
+// Byte operations (bytes.c) ---------------------------------------------------
+// Every operation on the bytes of a map goes through one of these. Each
+// checks its range against the live map (MM_ERANGE), runs between
+// mm_map_enter and mm_map_leave (MM_ETRUNCATED, or the OS's reason, when the
+// file lost pages under it; the result is then to be discarded) and, before
+// it writes, touches every page it will write (mm_map_probe_write), so a
+// page that cannot be backed fails the call before any byte changes.
+
+// Where a copy out of a map goes: called inside the call with the number of
+// bytes and the source's offset within a page (a large copy runs fastest
+// into a destination with the same offset); returns memory for that many
+// bytes, or NULL when it could not have it (the call then fails with
+// MM_ECALLER, and the sink has recorded why).
+typedef uint8_t *(*mm_sink_t)(void *ctx, size_t length, size_t page_offset);
+// Shown the bytes of a range in place, inside the call; nonzero: it failed
+// (MM_ECALLER, as for a sink).
+typedef int (*mm_visit_t)(void *ctx, const uint8_t *bytes, size_t length);
+
+// 0 when [start, start + length) lies in the map, else MM_ERANGE.
+int mm_map_range(const mm_map_t *m, size_t start, size_t length, mm_error_t *err);
+// The address of [start, start + length), a non-empty range of the map, for
+// a view over it (no touch).
+int mm_map_view(mm_map_t *m, size_t start, size_t length, uint8_t **p, mm_error_t *err);
+int mm_map_get(mm_map_t *m, size_t index, uint8_t *out, mm_error_t *err);
+// value must be a byte (0..255), else MM_ERANGE.
+int mm_map_set(mm_map_t *m, size_t index, int value, mm_error_t *err);
+// Copies [start, start + length) to dst.
+int mm_map_read(mm_map_t *m, size_t start, size_t length, uint8_t *dst, mm_error_t *err);
+// Copies [start, start + length) to the memory sink gives.
+int mm_map_copy(mm_map_t *m, size_t start, size_t length, mm_sink_t sink, void *ctx,
+                mm_error_t *err);
+// Copies the bytes at start, start + step, ... (count of them, a Python
+// extended slice) to the memory sink gives (asked before the call begins).
+int mm_map_copy_step(mm_map_t *m, size_t start, int64_t step, size_t count, mm_sink_t sink,
+                     void *ctx, mm_error_t *err);
+// Writes src to [start, start + length); src may lie in the map itself.
+int mm_map_write(mm_map_t *m, size_t start, const uint8_t *src, size_t length, mm_error_t *err);
+// Writes src[i] to start + i * step; n (src's length) must equal count. Each
+// byte written is the value src had before the call, even where src aliases
+// the map.
+int mm_map_write_step(mm_map_t *m, size_t start, int64_t step, size_t count, const uint8_t *src,
+                      size_t n, mm_error_t *err);
+// memmove of count bytes from src to dest, both offsets in the map.
+int mm_map_move(mm_map_t *m, size_t dest, size_t src, size_t count, mm_error_t *err);
+// Shows [start, end) in place to visit.
+int mm_map_visit(mm_map_t *m, size_t start, size_t end, mm_visit_t visit, void *ctx,
+                 mm_error_t *err);
+// The first / last match of needle in [start, end) as an offset in the map,
+// or -1; and the number of non-overlapping matches (Python's count).
+int mm_map_find(mm_map_t *m, size_t start, size_t end, const uint8_t *needle, size_t k, int64_t *at,
+                mm_error_t *err);
+int mm_map_rfind(mm_map_t *m, size_t start, size_t end, const uint8_t *needle, size_t k,
+                 int64_t *at, mm_error_t *err);
+int mm_map_count(mm_map_t *m, size_t start, size_t end, const uint8_t *needle, size_t k,
+                 uint64_t *count, mm_error_t *err);
+// The length of the line at pos: up to and including the next '\n', or to
+// the end of the map (0 at or past the end). MM_ETRUNCATED when the line runs
+// into a part of the map the file no longer backs.
+int mm_map_line_length(mm_map_t *m, size_t pos, size_t *length, mm_error_t *err);
+// The line at pos, copied to the memory sink gives.
+int mm_map_readline(mm_map_t *m, size_t pos, mm_sink_t sink, void *ctx, mm_error_t *err);
+// The line at pos: its length in *length, and copied to buf[at...] when it is
+// not empty and fits in buf's size bytes (then 1, else 0; buf may be NULL).
+int mm_map_readline_into(mm_map_t *m, size_t pos, uint8_t *buf, size_t size, size_t at,
+                         size_t *length, mm_error_t *err);
+// The offset just past each '\n' in [start, end), in order, written to
+// out[at...] (out has size elements) until it is full; *count: how many.
+int mm_map_line_ends(mm_map_t *m, size_t start, size_t end, double *out, size_t size, size_t at,
+                     size_t *count, mm_error_t *err);
+
 // Named shared memory (SharedMemory; see mm__shm_open in platform.h): the
 // block's holder (a descriptor to map on POSIX, a section handle on Windows)
 // and its size; mm_close_fd lets the holder go once the block is mapped.
@@ -169,6 +257,14 @@ int mm_map_unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
 // someone replaced it (POSIX; nothing to do on Windows or before any map).
 void mm_guard_reinstall(void);
 
+// Memory that leaves the map from now on (close, a move, a shrink) becomes a
+// tombstone while on is 1 (see mm_map_t.retire), until mm_map_tombstones.
+void mm_map_retire(mm_map_t *m, int on);
+// The tombstones left since mm_map_retire (at most MM_TOMBSTONES_MAX, into out):
+// their number. Retiring ends; the caller frees each with mm_tombstone_free.
+int mm_map_tombstones(mm_map_t *m, mm_span_t *out);
+// The OS mapping's range (base NULL when nothing is mapped).
+mm_span_t mm_map_os_span(const mm_map_t *m);
 // Gives a tombstone (see mm_map_t.retire) back to the OS.
 void mm_tombstone_free(mm_span_t span);
 

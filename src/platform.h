@@ -31,6 +31,8 @@ int mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 // 1 where mm__resize shrinks a mapping in place (POSIX), so the fault guard
 // can keep covering it meanwhile; 0 where it maps it again (Windows).
 extern const int mm__shrinks_in_place;
+// What the platform can do: MM_FEATURE_* bits (see mm_features).
+extern const unsigned mm__features;
 int mm__advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err);
 int mm__set_name(mm_map_t *m, const char *name, mm_error_t *err);
 

@@ -19,15 +19,15 @@
 //   seq        seqlock: odd while a writer changes the record, bumped by 2 per change
 //   users      handlers working on the range right now (a pin; see "Removal")
 //   start,end  the range (OS mapping, or a tombstone)
-//   map        the map it belongs to (the shared mm__tomb_guard for tombstones)
-// Writers (mm__guard_add/_update/_remove, tombstone records) take mm__guard_lock,
+//   map        the map it belongs to (the shared tomb_guard for tombstones)
+// Writers (mm__guard_add/_update/_remove, tombstone records) take guard_lock,
 // so there is one writer at a time; the handler never takes a lock. A writer
 // blocks all signals while seq is odd (a handler of another signal touching
 // a guarded page on that thread would otherwise spin for ever), and fork()
 // takes the lock around itself (pthread_atfork), so a child never inherits
 // it held by a thread it does not have.
 //
-// What the handler reads, in what order (mm__guard_find):
+// What the handler reads, in what order (guard_find):
 //   1. s1 = seq (acquire). Odd: a writer is inside; spin (the writer holds no
 //      memory the faulting thread needs, so it finishes).
 //   2. start, end, map (acquire atomic loads: the next read of seq cannot
@@ -64,10 +64,10 @@
 // whatever happens. So records are reserved ahead, when failing still
 // changes nothing: mm__guard_add reserves one beside the map's own (for the
 // tombstone close() may leave) and fails the open with ENOMEM when it cannot;
-// a resize that may retire memory reserves MM_RETIRED_MAX more first
-// (mm__guard_reserve; ENOMEM, nothing changed) and gives back what it did
+// a resize that may retire memory reserves MM_TOMBSTONES_MAX more first
+// (mm_posix_guard_reserve; ENOMEM, nothing changed) and gives back what it did
 // not use. A tombstone takes one of its map's reserved records, which are
-// counted (mm__guard_reserved) against the free ones, so no other record
+// counted (guard_reserved) against the free ones, so no other record
 // can take them. A resize of a map with no record (length 0) makes one
 // before it maps anything (mm_map_resize), so no map is ever exposed with
 // no record.
@@ -78,7 +78,7 @@
 //            itself touches the memory: the copy of a private map into a new
 //            region, the zeroing of stale bytes) and moves with the mapping
 //            (mm__guard_update) as soon as it moved. A new region the bytes
-//            are copied into gets a record of its own (mm__guard_span) before
+//            are copied into gets a record of its own (mm_posix_guard_span) before
 //            the copy, dropped once the map's record covers it; no record to
 //            be had fails the resize before anything changed. Memory views may
 //            still reach is retired (tombstone record first) before the map's
@@ -121,7 +121,7 @@
 // sees the call's range and credits it, or the call's check sees the run.
 // Each slot carries a generation next to its counts, in one word the handler
 // updates by compare-and-swap, so a credit never lands in the thread's next
-// call (see mm__guard_credit). Slots are claimed under the lock on a thread's
+// call (see guard_credit). Slots are claimed under the lock on a thread's
 // first call and given back by a pthread key destructor when it exits.
 //
 // Recovery (mm__guard_check, on the calling thread, never in the handler).
@@ -143,9 +143,9 @@
 // restores SIG_DFL when the last one stops, which would leave threads
 // faulting at that instant with no guard. So the binding starts a watcher of
 // its own in every environment that loads it (unref'd, closed only when
-// that environment goes; mm__guard_hold): libuv's handler is installed once,
+// that environment goes; mm_posix_guard_hold): libuv's handler is installed once,
 // under ours, and never reset while the addon is loaded. The JS layer tells
-// the guard how many listeners the main thread has (mm__guard_listeners;
+// the guard how many listeners the main thread has (mm_posix_guard_listeners;
 // Node delivers signals to the main thread's listeners only) and calls
 // mm__guard_reinstall after each change, in case some other code replaced
 // ours. A SIGBUS that is not ours (kill(), memory that is not a map's) goes
@@ -168,7 +168,7 @@
 // kill() takes the default action even when the main thread listens.
 //
 // Huge pages. On hugetlbfs no 4 KiB page can be mapped inside a huge page:
-// runs there are whole huge pages (mm__guard_page).
+// runs there are whole huge pages (guard_page).
 
 #include "posix-guard.h"
 #include "platform.h"
@@ -207,24 +207,24 @@ typedef struct mm_guard_block_s {
   struct mm_guard_block_s *next;
 } mm_guard_block_t;
 
-static mm_guard_block_t mm__guard_first;
-static pthread_mutex_t mm__guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static mm_guard_block_t guard_first;
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 // Free records, and how many of them are reserved for tombstones (see
 // "Reservations"); under the lock.
-static size_t mm__guard_free = MM_GUARD_BLOCK;
-static size_t mm__guard_reserved = 0;
+static size_t guard_free = MM_GUARD_BLOCK;
+static size_t guard_reserved = 0;
 
 #ifdef MM_GUARD_TEST_HOOKS
-// Test hooks. mm__guard_test_no_blocks (test/native/guard-reserve.c): while
+// Test hooks. mm_posix_guard_test_no_blocks (test/native/guard-reserve.c): while
 // set, no block of records can be allocated, as when the heap is exhausted.
-// mm__guard_test_slow_writes (guard-seqlock.c): a record writer yields
+// mm_posix_guard_test_slow_writes (guard-seqlock.c): a record writer yields
 // between its stores, so handlers on other threads meet half-written
 // records far more often.
-int mm__guard_test_no_blocks = 0;
-int mm__guard_test_slow_writes = 0;
+int mm_posix_guard_test_no_blocks = 0;
+int mm_posix_guard_test_slow_writes = 0;
 #define MM_GUARD_TEST_PAUSE() \
   do { \
-    if (mm__guard_test_slow_writes) sched_yield(); \
+    if (mm_posix_guard_test_slow_writes) sched_yield(); \
   } while (0)
 #else
 #define MM_GUARD_TEST_PAUSE() \
@@ -235,35 +235,35 @@ int mm__guard_test_slow_writes = 0;
 // fork() while another thread holds the lock would leave it held for ever
 // in the child (only the forking thread goes on there): the lock is taken
 // around fork() and released on both sides.
-static pthread_once_t mm__guard_atfork_once = PTHREAD_ONCE_INIT;
+static pthread_once_t guard_atfork_once = PTHREAD_ONCE_INIT;
 
 static void
-mm__guard_fork_prepare(void) {
-  pthread_mutex_lock(&mm__guard_lock);
+guard_fork_prepare(void) {
+  pthread_mutex_lock(&guard_lock);
 }
 
 static void
-mm__guard_fork_done(void) {
-  pthread_mutex_unlock(&mm__guard_lock);
+guard_fork_done(void) {
+  pthread_mutex_unlock(&guard_lock);
 }
 
 static void
-mm__guard_atfork(void) {
-  (void)pthread_atfork(mm__guard_fork_prepare, mm__guard_fork_done, mm__guard_fork_done);
+guard_atfork(void) {
+  (void)pthread_atfork(guard_fork_prepare, guard_fork_done, guard_fork_done);
 }
 
 // The disposition SIGBUS had before ours, in two slots: a new one is written
 // into the slot not in use and then published, so a handler on another thread
 // always reads a whole one.
-static struct sigaction mm__guard_previous[2];
-static struct sigaction *mm__guard_prev = NULL;
-static int mm__guard_installed = 0;
+static struct sigaction guard_previous[2];
+static struct sigaction *guard_prev = NULL;
+static int guard_installed = 0;
 // libuv's SIGBUS handler, once the binding holds its own libuv watcher of
 // SIGBUS (see "Others' handlers"), and how many process.on('SIGBUS')
 // listeners the program has: with none, a SIGBUS that is not ours takes the
 // default action instead of going to libuv, which would only wake the loop.
-static void *mm__guard_uv_handler = NULL;
-static int mm__guard_listener_count = 0;
+static void *guard_uv_handler = NULL;
+static int guard_listener_count = 0;
 
 // Call slots (see "Per-call attribution"): one per thread that ever made a
 // call, claimed under the lock on its first call and given back when the
@@ -278,7 +278,7 @@ typedef struct mm_guard_slot_s {
   // a compare-and-swap in the call whose range the handler read, never in
   // the next call of the same thread.
   uint64_t state;
-  int used; // claimed by a thread (under mm__guard_lock)
+  int used; // claimed by a thread (under guard_lock)
 } mm_guard_slot_t;
 
 #define MM_SLOT_TRUNCATED ((uint64_t)1 << 31)
@@ -289,41 +289,41 @@ typedef struct mm_guard_slots_s {
   struct mm_guard_slots_s *next;
 } mm_guard_slots_t;
 
-static mm_guard_slots_t mm__slots_first;
-static pthread_key_t mm__slot_key;
-static pthread_once_t mm__slot_once = PTHREAD_ONCE_INIT;
+static mm_guard_slots_t slots_first;
+static pthread_key_t slot_key;
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 
 // The calling thread's slot; initial-exec TLS, so reading it never allocates.
 #if defined(__GNUC__) && !defined(__APPLE__)
-static __thread mm_guard_slot_t *mm__my_slot __attribute__((tls_model("initial-exec")));
+static __thread mm_guard_slot_t *my_slot __attribute__((tls_model("initial-exec")));
 #else
-static __thread mm_guard_slot_t *mm__my_slot;
+static __thread mm_guard_slot_t *my_slot;
 #endif
 
 static void
-mm__slot_release(void *p) {
+slot_release(void *p) {
   mm_guard_slot_t *slot = p;
   __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
-  pthread_mutex_lock(&mm__guard_lock);
+  pthread_mutex_lock(&guard_lock);
   slot->used = 0;
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_unlock(&guard_lock);
 }
 
 static void
-mm__slot_key_make(void) {
-  (void)pthread_key_create(&mm__slot_key, mm__slot_release);
+slot_key_make(void) {
+  (void)pthread_key_create(&slot_key, slot_release);
 }
 
 // The calling thread's slot, claimed on first use; NULL when no memory.
 static mm_guard_slot_t *
-mm__slot_mine(void) {
-  if (mm__my_slot != NULL) return mm__my_slot;
-  pthread_once(&mm__slot_once, mm__slot_key_make);
-  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
+slot_mine(void) {
+  if (my_slot != NULL) return my_slot;
+  pthread_once(&slot_once, slot_key_make);
+  pthread_once(&guard_atfork_once, guard_atfork);
   mm_guard_slot_t *found = NULL;
-  pthread_mutex_lock(&mm__guard_lock);
-  for (mm_guard_slots_t *b = &mm__slots_first; found == NULL; b = b->next) {
+  pthread_mutex_lock(&guard_lock);
+  for (mm_guard_slots_t *b = &slots_first; found == NULL; b = b->next) {
     for (size_t i = 0; i < MM_SLOT_BLOCK && found == NULL; i++)
       if (!b->slots[i].used) found = &b->slots[i];
     if (found == NULL && b->next == NULL) {
@@ -333,17 +333,17 @@ mm__slot_mine(void) {
     }
   }
   if (found != NULL) found->used = 1;
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_unlock(&guard_lock);
   if (found != NULL) {
-    mm__my_slot = found;
-    (void)pthread_setspecific(mm__slot_key, found);
+    my_slot = found;
+    (void)pthread_setspecific(slot_key, found);
   }
   return found;
 }
 
 void
 mm__guard_begin(const void *lo, size_t length) {
-  mm_guard_slot_t *slot = mm__slot_mine();
+  mm_guard_slot_t *slot = slot_mine();
   if (slot == NULL) return;
   // A new generation with no credits, then the range, hi last: until hi is
   // stored the range reads as empty (end left lo == hi == 0).
@@ -358,20 +358,20 @@ mm__guard_begin(const void *lo, size_t length) {
 
 uint32_t
 mm__guard_here(void) {
-  mm_guard_slot_t *slot = mm__my_slot;
+  mm_guard_slot_t *slot = my_slot;
   return slot == NULL ? 0
                       : (uint32_t)(__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) & MM_SLOT_COUNT);
 }
 
 int
 mm__guard_here_truncated(void) {
-  mm_guard_slot_t *slot = mm__my_slot;
+  mm_guard_slot_t *slot = my_slot;
   return slot != NULL && (__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) & MM_SLOT_TRUNCATED) != 0;
 }
 
 void
 mm__guard_end(void) {
-  mm_guard_slot_t *slot = mm__my_slot;
+  mm_guard_slot_t *slot = my_slot;
   if (slot == NULL) return;
   __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
@@ -381,8 +381,8 @@ mm__guard_end(void) {
 // The generation is read before the range and checked by the CAS after it:
 // a call that began in between (new generation) is read again.
 static void
-mm__guard_credit(uintptr_t a, uintptr_t z, int truncated) {
-  for (mm_guard_slots_t *b = &mm__slots_first; b != NULL;
+guard_credit(uintptr_t a, uintptr_t z, int truncated) {
+  for (mm_guard_slots_t *b = &slots_first; b != NULL;
        b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
     for (size_t i = 0; i < MM_SLOT_BLOCK; i++) {
       mm_guard_slot_t *slot = &b->slots[i];
@@ -404,19 +404,19 @@ mm__guard_credit(uintptr_t a, uintptr_t z, int truncated) {
 
 // The function a disposition runs (SIG_DFL, SIG_IGN or a handler).
 static void *
-mm__guard_handler_of(const struct sigaction *sa) {
+guard_handler_of(const struct sigaction *sa) {
   return (sa->sa_flags & SA_SIGINFO) ? (void *)sa->sa_sigaction : (void *)sa->sa_handler;
 }
 
 // Hands a fault that is not ours to whoever had SIGBUS before.
 static void
-mm__guard_chain(int sig, siginfo_t *info, void *context) {
-  const struct sigaction *prev = __atomic_load_n(&mm__guard_prev, __ATOMIC_ACQUIRE);
-  void *uv = __atomic_load_n(&mm__guard_uv_handler, __ATOMIC_ACQUIRE);
+guard_chain(int sig, siginfo_t *info, void *context) {
+  const struct sigaction *prev = __atomic_load_n(&guard_prev, __ATOMIC_ACQUIRE);
+  void *uv = __atomic_load_n(&guard_uv_handler, __ATOMIC_ACQUIRE);
   // libuv's handler is there for the binding's own watcher alone: no listener
   // would hear the signal, so the default action applies (below).
-  if (prev != NULL && uv != NULL && mm__guard_handler_of(prev) == uv &&
-      __atomic_load_n(&mm__guard_listener_count, __ATOMIC_ACQUIRE) == 0)
+  if (prev != NULL && uv != NULL && guard_handler_of(prev) == uv &&
+      __atomic_load_n(&guard_listener_count, __ATOMIC_ACQUIRE) == 0)
     prev = NULL;
   if (prev != NULL && (prev->sa_flags & SA_SIGINFO)) {
     prev->sa_sigaction(sig, info, context);
@@ -450,8 +450,8 @@ mm__guard_chain(int sig, siginfo_t *info, void *context) {
 // was checked (the record's fields may change once pinned; the memory may
 // not go); NULL when no record does.
 static mm_guard_record_t *
-mm__guard_find(uintptr_t addr, uintptr_t *out_start, uintptr_t *out_end, mm_map_t **out_map) {
-  for (mm_guard_block_t *b = &mm__guard_first; b != NULL;
+guard_find(uintptr_t addr, uintptr_t *out_start, uintptr_t *out_end, mm_map_t **out_map) {
+  for (mm_guard_block_t *b = &guard_first; b != NULL;
        b = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE)) {
     for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
       mm_guard_record_t *r = &b->records[i];
@@ -484,7 +484,7 @@ mm__guard_find(uintptr_t addr, uintptr_t *out_start, uintptr_t *out_end, mm_map_
 // Where a zero run starting at page `lost` of a private map ends: at the
 // first resident page (a copy this process owns), at most at `limit`.
 static uintptr_t
-mm__guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
+guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
   unsigned char vec[64];
   uintptr_t p = lost + page;
   while (p < limit) {
@@ -499,13 +499,13 @@ mm__guard_private_run(uintptr_t lost, uintptr_t limit, size_t page) {
 }
 
 // The last page this thread's handler let run again because the file
-// covered it (see mm__guard_handler), and how many times in a row.
+// covered it (see guard_handler), and how many times in a row.
 #if defined(__GNUC__) && !defined(__APPLE__)
-static __thread uintptr_t mm__retry_addr __attribute__((tls_model("initial-exec")));
-static __thread unsigned mm__retry_count __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t retry_addr __attribute__((tls_model("initial-exec")));
+static __thread unsigned retry_count __attribute__((tls_model("initial-exec")));
 #else
-static __thread uintptr_t mm__retry_addr;
-static __thread unsigned mm__retry_count;
+static __thread uintptr_t retry_addr;
+static __thread unsigned retry_count;
 #endif
 
 // The page size of m's mapping. A file on hugetlbfs is mapped in huge pages,
@@ -513,7 +513,7 @@ static __thread unsigned mm__retry_count;
 // would go on to kill the process): runs there are whole huge pages. fstatfs
 // is a plain system call (no lock, no allocation), like fstat.
 static size_t
-mm__guard_page(const mm_map_t *m) {
+guard_page(const mm_map_t *m) {
 #ifdef __linux__
   struct statfs sf;
   if (m->fd != MM_NO_FD && fstatfs(m->fd, &sf) == 0 && (unsigned long)sf.f_type == 0x958458f6UL &&
@@ -521,11 +521,11 @@ mm__guard_page(const mm_map_t *m) {
     return (size_t)sf.f_bsize; // HUGETLBFS_MAGIC
 #endif
   (void)m;
-  return mm__page();
+  return mm_posix_page();
 }
 
 static void
-mm__guard_handler(int sig, siginfo_t *info, void *context) {
+guard_handler(int sig, siginfo_t *info, void *context) {
   int saved_errno = errno;
   // Only a fault on a page with nothing behind it (BUS_ADRERR: past the end
   // of the file; BUS_OBJERR: the file system could not supply it) is ours to
@@ -534,9 +534,9 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
     uintptr_t addr = (uintptr_t)info->si_addr;
     uintptr_t start = 0, end = 0;
     mm_map_t *m = NULL;
-    mm_guard_record_t *r = mm__guard_find(addr, &start, &end, &m);
+    mm_guard_record_t *r = guard_find(addr, &start, &end, &m);
     if (r != NULL) {
-      size_t page = mm__guard_page(m);
+      size_t page = guard_page(m);
       uintptr_t limit = end + (page - end % page) % page;
       uintptr_t lost = addr - addr % page;
       // Whether the page is past the file's end (fstat; the descriptor stays
@@ -550,12 +550,12 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
         // The file covers the page now: it may have grown back since the
         // touch faulted. Let the touch run again, a few times at most (a page
         // a full disk cannot back faults each time, and is then replaced).
-        if (mm__retry_addr == lost && mm__retry_count >= 3) {
-          mm__retry_count = 0;
+        if (retry_addr == lost && retry_count >= 3) {
+          retry_count = 0;
         } else {
-          if (mm__retry_addr != lost) mm__retry_count = 0;
-          mm__retry_addr = lost;
-          mm__retry_count++;
+          if (retry_addr != lost) retry_count = 0;
+          retry_addr = lost;
+          retry_count++;
           __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
           errno = saved_errno;
           return;
@@ -574,10 +574,10 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
       // The run ends where the pages replaced before begin.
       if (seen != SIZE_MAX && start + seen > lost && start + seen < limit) limit = start + seen;
       int flags, prot;
-      mm__os_mode(m, &flags, &prot);
+      mm_posix_os_mode(m, &flags, &prot);
       uintptr_t run_end = lost + page;
       if (info->si_code == BUS_ADRERR && past_end)
-        run_end = (flags & MAP_SHARED) ? limit : mm__guard_private_run(lost, limit, page);
+        run_end = (flags & MAP_SHARED) ? limit : guard_private_run(lost, limit, page);
       if (run_end <= lost) run_end = lost + page;
       void *p = mmap((void *)lost, run_end - lost, prot | PROT_READ | PROT_WRITE,
                      MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -597,7 +597,7 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
         while (offset < cur && !__atomic_compare_exchange_n(&m->lost_from, &cur, offset, 1,
                                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
           ;
-        mm__guard_credit(lost, run_end, past_end);
+        guard_credit(lost, run_end, past_end);
       }
       __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
       if (p != MAP_FAILED) {
@@ -607,86 +607,86 @@ mm__guard_handler(int sig, siginfo_t *info, void *context) {
     }
   }
   errno = saved_errno;
-  mm__guard_chain(sig, info, context);
+  guard_chain(sig, info, context);
 }
 
 static int
-mm__guard_is_ours(const struct sigaction *sa) {
-  return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == mm__guard_handler;
+guard_is_ours(const struct sigaction *sa) {
+  return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == guard_handler;
 }
 
 // Installs the handler when SIGBUS is not ours (first use, or someone else,
 // such as libuv for a process.on('SIGBUS') listener, replaced it); what was
 // there becomes the handler faults that are not ours go to. With the lock held.
 static int
-mm__guard_install_locked(mm_error_t *err) {
+guard_install_locked(mm_error_t *err) {
   struct sigaction current;
   if (sigaction(SIGBUS, NULL, &current) == -1) return mm__fail(err, "sigaction", -errno);
-  if (mm__guard_is_ours(&current)) {
-    mm__guard_installed = 1;
+  if (guard_is_ours(&current)) {
+    guard_installed = 1;
     return 0;
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
-  sa.sa_sigaction = mm__guard_handler;
+  sa.sa_sigaction = guard_handler;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
   sigemptyset(&sa.sa_mask);
   struct sigaction *slot =
-      mm__guard_prev == &mm__guard_previous[0] ? &mm__guard_previous[1] : &mm__guard_previous[0];
+      guard_prev == &guard_previous[0] ? &guard_previous[1] : &guard_previous[0];
   if (sigaction(SIGBUS, &sa, slot) == -1) return mm__fail(err, "sigaction", -errno);
-  if (mm__guard_is_ours(slot)) return 0; // another thread got there between the two calls
-  __atomic_store_n(&mm__guard_prev, slot, __ATOMIC_RELEASE);
-  mm__guard_installed = 1;
+  if (guard_is_ours(slot)) return 0; // another thread got there between the two calls
+  __atomic_store_n(&guard_prev, slot, __ATOMIC_RELEASE);
+  guard_installed = 1;
   return 0;
 }
 
 void
 mm__guard_reinstall(void) {
   mm_error_t ignored;
-  pthread_mutex_lock(&mm__guard_lock);
-  if (mm__guard_installed) (void)mm__guard_install_locked(&ignored);
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_lock(&guard_lock);
+  if (guard_installed) (void)guard_install_locked(&ignored);
+  pthread_mutex_unlock(&guard_lock);
 }
 
 int
-mm__guard_hold(void) {
+mm_posix_guard_hold(void) {
   mm_error_t ignored;
-  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
-  pthread_mutex_lock(&mm__guard_lock);
+  pthread_once(&guard_atfork_once, guard_atfork);
+  pthread_mutex_lock(&guard_lock);
   // The binding has just started its libuv watcher of SIGBUS: libuv's handler
   // is the one in place, or (guard already in front) the one chained to.
   struct sigaction current;
   int rc = sigaction(SIGBUS, NULL, &current);
   if (rc == 0) {
     const struct sigaction *under =
-        mm__guard_is_ours(&current) ? __atomic_load_n(&mm__guard_prev, __ATOMIC_ACQUIRE) : &current;
-    void *h = under != NULL ? mm__guard_handler_of(under) : NULL;
+        guard_is_ours(&current) ? __atomic_load_n(&guard_prev, __ATOMIC_ACQUIRE) : &current;
+    void *h = under != NULL ? guard_handler_of(under) : NULL;
     if (h != (void *)SIG_DFL && h != (void *)SIG_IGN)
-      __atomic_store_n(&mm__guard_uv_handler, h, __ATOMIC_RELEASE);
-    rc = mm__guard_install_locked(&ignored);
+      __atomic_store_n(&guard_uv_handler, h, __ATOMIC_RELEASE);
+    rc = guard_install_locked(&ignored);
   }
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_unlock(&guard_lock);
   return rc;
 }
 
 void
-mm__guard_listeners(int count) {
-  __atomic_store_n(&mm__guard_listener_count, count, __ATOMIC_RELEASE);
+mm_posix_guard_listeners(int count) {
+  __atomic_store_n(&guard_listener_count, count, __ATOMIC_RELEASE);
 }
 
 // Writes a record's fields as one seqlock step; with the lock held. Signals
 // are blocked while seq is odd: a handler of some other signal that touched
 // a guarded page on this thread would spin on the odd seq for ever.
 static void
-mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_map_t *m) {
+guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_map_t *m) {
   sigset_t all, old;
   sigfillset(&all);
   int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
   uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
-  if (r->map == NULL && m != NULL) mm__guard_free--;
+  if (r->map == NULL && m != NULL) guard_free--;
   if (r->map != NULL && m == NULL) {
-    mm__guard_free++;
-    mm__guard_reserved -= r->spare; // the map's reservations go with its record
+    guard_free++;
+    guard_reserved -= r->spare; // the map's reservations go with its record
     r->spare = 0;
   }
   __atomic_store_n(&r->seq, s + 1, __ATOMIC_SEQ_CST);
@@ -702,7 +702,7 @@ mm__guard_write_locked(mm_guard_record_t *r, uintptr_t start, uintptr_t end, mm_
 
 // Waits until no handler pins r (after its fields changed).
 static void
-mm__guard_quiesce(mm_guard_record_t *r) {
+guard_quiesce(mm_guard_record_t *r) {
   while (__atomic_load_n(&r->users, __ATOMIC_SEQ_CST) != 0)
     sched_yield();
 }
@@ -710,19 +710,19 @@ mm__guard_quiesce(mm_guard_record_t *r) {
 // Makes sure `n` more free records than are reserved exist, allocating
 // blocks as needed; with the lock held. 0 or -ENOMEM (nothing changed).
 static int
-mm__guard_room_locked(size_t n, mm_error_t *err) {
-  while (mm__guard_free < mm__guard_reserved + n) {
-    mm_guard_block_t *last = &mm__guard_first;
+guard_room_locked(size_t n, mm_error_t *err) {
+  while (guard_free < guard_reserved + n) {
+    mm_guard_block_t *last = &guard_first;
     while (last->next != NULL)
       last = last->next;
     mm_guard_block_t *next = NULL;
 #ifdef MM_GUARD_TEST_HOOKS
-    if (!mm__guard_test_no_blocks)
+    if (!mm_posix_guard_test_no_blocks)
 #endif
       next = calloc(1, sizeof(*next));
     if (next == NULL) return mm__fail(err, "mmap", -ENOMEM);
     __atomic_store_n(&last->next, next, __ATOMIC_RELEASE);
-    mm__guard_free += MM_GUARD_BLOCK;
+    guard_free += MM_GUARD_BLOCK;
   }
   return 0;
 }
@@ -731,22 +731,21 @@ mm__guard_room_locked(size_t n, mm_error_t *err) {
 // the record was reserved before (a tombstone's; see "Reservations"), so one
 // is free and this cannot fail.
 static int
-mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, int reserved,
-                        mm_guard_record_t **out, mm_error_t *err) {
+guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, int reserved,
+                    mm_guard_record_t **out, mm_error_t *err) {
   int rc = 0;
-  if (!mm__guard_installed) rc = mm__guard_install_locked(err);
+  if (!guard_installed) rc = guard_install_locked(err);
   if (rc == 0 && reserved)
-    mm__guard_reserved--;
+    guard_reserved--;
   else if (rc == 0)
-    rc = mm__guard_room_locked(1, err);
+    rc = guard_room_locked(1, err);
   mm_guard_record_t *free_record = NULL;
-  for (mm_guard_block_t *b = &mm__guard_first; rc == 0 && b != NULL && free_record == NULL;
-       b = b->next)
+  for (mm_guard_block_t *b = &guard_first; rc == 0 && b != NULL && free_record == NULL; b = b->next)
     for (size_t i = 0; i < MM_GUARD_BLOCK && free_record == NULL; i++)
       if (b->records[i].map == NULL) free_record = &b->records[i];
   if (rc == 0 && free_record == NULL) rc = mm__fail(err, "mmap", -ENOMEM); // not reached
   if (rc == 0) {
-    mm__guard_write_locked(free_record, start, start + length, m);
+    guard_write_locked(free_record, start, start + length, m);
     *out = free_record;
   }
   return rc;
@@ -755,59 +754,59 @@ mm__guard_record_locked(uintptr_t start, size_t length, mm_map_t *m, int reserve
 int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = NULL;
-  pthread_once(&mm__guard_atfork_once, mm__guard_atfork);
-  pthread_mutex_lock(&mm__guard_lock);
+  pthread_once(&guard_atfork_once, guard_atfork);
+  pthread_mutex_lock(&guard_lock);
   // The record, and one more reserved for the tombstone close() may leave.
-  int rc = mm__guard_room_locked(2, err);
-  if (rc == 0) rc = mm__guard_record_locked((uintptr_t)m->os_base, m->os_length, m, 0, &r, err);
+  int rc = guard_room_locked(2, err);
+  if (rc == 0) rc = guard_record_locked((uintptr_t)m->os_base, m->os_length, m, 0, &r, err);
   if (rc == 0) {
-    mm__guard_reserved++;
+    guard_reserved++;
     r->spare = 1;
   }
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_unlock(&guard_lock);
   if (rc == 0) m->guard = r;
   return rc;
 }
 
 int
-mm__guard_reserve(mm_map_t *m, mm_error_t *err) {
+mm_posix_guard_reserve(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = m->guard;
-  if (r == NULL || r->spare >= 1 + MM_RETIRED_MAX) return 0;
-  pthread_mutex_lock(&mm__guard_lock);
-  uint32_t more = 1 + MM_RETIRED_MAX - r->spare;
-  int rc = mm__guard_room_locked(more, err);
+  if (r == NULL || r->spare >= 1 + MM_TOMBSTONES_MAX) return 0;
+  pthread_mutex_lock(&guard_lock);
+  uint32_t more = 1 + MM_TOMBSTONES_MAX - r->spare;
+  int rc = guard_room_locked(more, err);
   if (rc == 0) {
-    mm__guard_reserved += more;
+    guard_reserved += more;
     r->spare += more;
   }
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_unlock(&guard_lock);
   return rc;
 }
 
 void
-mm__guard_unreserve(mm_map_t *m) {
+mm_posix_guard_unreserve(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL) return;
-  pthread_mutex_lock(&mm__guard_lock);
+  pthread_mutex_lock(&guard_lock);
   // The map keeps one for its close, when it still has one.
   if (r->map == m && r->spare > 1) {
-    mm__guard_reserved -= r->spare - 1;
+    guard_reserved -= r->spare - 1;
     r->spare = 1;
   }
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_unlock(&guard_lock);
 }
 
 void
 mm__guard_update(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL) return;
-  pthread_mutex_lock(&mm__guard_lock);
+  pthread_mutex_lock(&guard_lock);
   if (m->os_base == NULL)
-    mm__guard_write_locked(r, 0, 0, NULL);
+    guard_write_locked(r, 0, 0, NULL);
   else
-    mm__guard_write_locked(r, (uintptr_t)m->os_base, (uintptr_t)m->os_base + m->os_length, m);
-  pthread_mutex_unlock(&mm__guard_lock);
-  mm__guard_quiesce(r);
+    guard_write_locked(r, (uintptr_t)m->os_base, (uintptr_t)m->os_base + m->os_length, m);
+  pthread_mutex_unlock(&guard_lock);
+  guard_quiesce(r);
   if (m->os_base == NULL) m->guard = NULL;
 }
 
@@ -815,31 +814,31 @@ void
 mm__guard_remove(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL) return;
-  pthread_mutex_lock(&mm__guard_lock);
-  mm__guard_write_locked(r, 0, 0, NULL);
-  pthread_mutex_unlock(&mm__guard_lock);
-  mm__guard_quiesce(r);
+  pthread_mutex_lock(&guard_lock);
+  guard_write_locked(r, 0, 0, NULL);
+  pthread_mutex_unlock(&guard_lock);
+  guard_quiesce(r);
   m->guard = NULL;
 }
 
 void *
-mm__guard_span(mm_map_t *m, void *base, size_t length) {
+mm_posix_guard_span(mm_map_t *m, void *base, size_t length) {
   mm_guard_record_t *r = NULL;
   mm_error_t ignored;
-  pthread_mutex_lock(&mm__guard_lock);
-  if (mm__guard_record_locked((uintptr_t)base, length, m, 0, &r, &ignored) < 0) r = NULL;
-  pthread_mutex_unlock(&mm__guard_lock);
+  pthread_mutex_lock(&guard_lock);
+  if (guard_record_locked((uintptr_t)base, length, m, 0, &r, &ignored) < 0) r = NULL;
+  pthread_mutex_unlock(&guard_lock);
   return r;
 }
 
 void
-mm__guard_span_gone(void *span) {
+mm_posix_guard_span_gone(void *span) {
   mm_guard_record_t *r = span;
   if (r == NULL) return;
-  pthread_mutex_lock(&mm__guard_lock);
-  mm__guard_write_locked(r, 0, 0, NULL);
-  pthread_mutex_unlock(&mm__guard_lock);
-  mm__guard_quiesce(r);
+  pthread_mutex_lock(&guard_lock);
+  guard_write_locked(r, 0, 0, NULL);
+  pthread_mutex_unlock(&guard_lock);
+  guard_quiesce(r);
 }
 
 // Tombstones of file mappings stay guarded, as if they were a map of their
@@ -847,8 +846,8 @@ mm__guard_span_gone(void *span) {
 // the page became a tombstone, and whose SIGBUS arrives after the swap, still
 // finds the range here; the handler maps a zero page there (as it would in
 // the map) and the touch runs again. The same covers file pages kept where
-// no tombstone could be made (see mm__retire).
-static mm_map_t mm__tomb_guard = {
+// no tombstone could be made (see guard_retire).
+static mm_map_t tomb_guard = {
     .fd = MM_NO_FD,
     .anonymous = 1,
     .access = MM_ACCESS_WRITE,
@@ -858,44 +857,43 @@ static mm_map_t mm__tomb_guard = {
 };
 
 int
-mm__guard_tombstone(mm_map_t *m, void *base, size_t length) {
+mm_posix_guard_tombstone(mm_map_t *m, void *base, size_t length) {
   mm_guard_record_t *r = NULL, *own = m->guard;
   mm_error_t ignored;
-  pthread_mutex_lock(&mm__guard_lock);
+  pthread_mutex_lock(&guard_lock);
   // From the map's reservation (see "Reservations"): this cannot fail.
   int reserved = own != NULL && own->map == m && own->spare > 0;
   if (reserved) own->spare--;
-  int rc =
-      mm__guard_record_locked((uintptr_t)base, length, &mm__tomb_guard, reserved, &r, &ignored);
-  pthread_mutex_unlock(&mm__guard_lock);
+  int rc = guard_record_locked((uintptr_t)base, length, &tomb_guard, reserved, &r, &ignored);
+  pthread_mutex_unlock(&guard_lock);
   return rc;
 }
 
 void
-mm__guard_tombstone_gone(void *base) {
+mm_posix_guard_tombstone_gone(void *base) {
   mm_guard_record_t *found = NULL;
-  pthread_mutex_lock(&mm__guard_lock);
-  for (mm_guard_block_t *b = &mm__guard_first; b != NULL && found == NULL; b = b->next) {
+  pthread_mutex_lock(&guard_lock);
+  for (mm_guard_block_t *b = &guard_first; b != NULL && found == NULL; b = b->next) {
     for (size_t i = 0; i < MM_GUARD_BLOCK; i++) {
       mm_guard_record_t *r = &b->records[i];
-      if (r->map == &mm__tomb_guard && r->start == (uintptr_t)base) {
-        mm__guard_write_locked(r, 0, 0, NULL);
+      if (r->map == &tomb_guard && r->start == (uintptr_t)base) {
+        guard_write_locked(r, 0, 0, NULL);
         found = r;
         break;
       }
     }
   }
-  pthread_mutex_unlock(&mm__guard_lock);
-  if (found != NULL) mm__guard_quiesce(found);
+  pthread_mutex_unlock(&guard_lock);
+  if (found != NULL) guard_quiesce(found);
 }
 
 #ifdef MM_GUARD_TEST_HOOKS
 // Test hook: whether a record holds addr, as the handler would find it.
 int
-mm__guard_test_covers(const void *addr) {
+mm_posix_guard_test_covers(const void *addr) {
   uintptr_t start, end;
   mm_map_t *m;
-  mm_guard_record_t *r = mm__guard_find((uintptr_t)addr, &start, &end, &m);
+  mm_guard_record_t *r = guard_find((uintptr_t)addr, &start, &end, &m);
   if (r != NULL) __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
   return r != NULL;
 }
@@ -934,7 +932,7 @@ mm__probe_write(uint8_t *p) {
 
 // Maps the file again over [a, z) of m (addresses).
 static int
-mm__guard_map_file(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, mm_error_t *err) {
+guard_map_file(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, mm_error_t *err) {
   uint64_t file_start = m->offset - m->skew;
   void *p = mmap((void *)a, z - a, prot, flags | MAP_FIXED, m->fd,
                  (off_t)(file_start + (a - (uintptr_t)m->os_base)));
@@ -952,15 +950,15 @@ mm__guard_map_file(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, m
 // shared zero page), show the file's bytes again.
 // Whether the pagemap entry of a page says this process wrote it.
 static int
-mm__guard_written(uint64_t entry) {
+guard_written(uint64_t entry) {
   return (entry >> 63 & 1) && (entry >> 56 & 1);
 }
 
 // Reads the pagemap entries of n pages from p (all 0, "not written", when
 // they cannot be read).
 static void
-mm__guard_pagemap(int pagemap, uintptr_t p, size_t n, uint64_t *entries) {
-  size_t page = mm__page();
+guard_pagemap(int pagemap, uintptr_t p, size_t n, uint64_t *entries) {
+  size_t page = mm_posix_page();
   ssize_t got = pagemap < 0 ? -1
                             : pread(pagemap, entries, n * sizeof(uint64_t),
                                     (off_t)(p / page * sizeof(uint64_t)));
@@ -970,17 +968,17 @@ mm__guard_pagemap(int pagemap, uintptr_t p, size_t n, uint64_t *entries) {
 // How many file mappings refilling [a, z) page by page around the written
 // pages would make (one per gap between them), counting up to `stop`.
 static size_t
-mm__guard_gaps(uintptr_t a, uintptr_t z, int pagemap, size_t stop) {
-  size_t page = mm__page();
+guard_gaps(uintptr_t a, uintptr_t z, int pagemap, size_t stop) {
+  size_t page = mm_posix_page();
   uint64_t entries[256];
   size_t gaps = 0;
   int in_gap = 0;
   for (uintptr_t p = a; p < z && gaps < stop;) {
     size_t n = (z - p) / page;
     if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
-    mm__guard_pagemap(pagemap, p, n, entries);
+    guard_pagemap(pagemap, p, n, entries);
     for (size_t i = 0; i < n; i++, p += page) {
-      int gap = !mm__guard_written(entries[i]);
+      int gap = !guard_written(entries[i]);
       if (gap && !in_gap) gaps++;
       in_gap = gap;
     }
@@ -995,9 +993,9 @@ mm__guard_gaps(uintptr_t a, uintptr_t z, int pagemap, size_t stop) {
 // of m at the run's file offset): a truncation meanwhile fails the refill
 // with ERR_MMAP_TRUNCATED, and nothing changes.
 static int
-mm__guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
-                      mm_error_t *err) {
-  size_t page = mm__page();
+guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
+                  mm_error_t *err) {
+  size_t page = mm_posix_page();
   size_t length = z - a;
   uint64_t at = m->offset - m->skew + (a - (uintptr_t)m->os_base);
   void *aside = mmap(NULL, length, prot | PROT_WRITE, flags & ~MAP_FIXED, m->fd, (off_t)at);
@@ -1010,7 +1008,7 @@ mm__guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot
   shadow.guard = NULL;
   shadow.faults = 0;
   shadow.lost_from = SIZE_MAX;
-  void *span = mm__guard_span(&shadow, aside, length);
+  void *span = mm_posix_guard_span(&shadow, aside, length);
   if (span == NULL) {
     (void)munmap(aside, length);
     return mm__fail(err, "mmap", -ENOMEM);
@@ -1019,11 +1017,11 @@ mm__guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot
   for (uintptr_t p = a; p < z;) {
     size_t n = (z - p) / page;
     if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
-    mm__guard_pagemap(pagemap, p, n, entries);
+    guard_pagemap(pagemap, p, n, entries);
     for (size_t i = 0; i < n; i++, p += page)
-      if (mm__guard_written(entries[i])) memcpy((uint8_t *)aside + (p - a), (const void *)p, page);
+      if (guard_written(entries[i])) memcpy((uint8_t *)aside + (p - a), (const void *)p, page);
   }
-  mm__guard_span_gone(span);
+  mm_posix_guard_span_gone(span);
   int rc = 0;
   if (__atomic_load_n(&shadow.faults, __ATOMIC_SEQ_CST) != 0)
     rc = mm__fail(err, "mmap", MM_ETRUNCATED);
@@ -1036,31 +1034,31 @@ mm__guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot
 }
 
 // Above this many gaps between written pages, a run is refilled in one
-// mapping (mm__guard_refill_swap) rather than one mapping per gap.
+// mapping (guard_refill_swap) rather than one mapping per gap.
 #define MM_REFILL_GAPS 8
 
 static int
-mm__guard_refill_private(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
-                         mm_error_t *err) {
-  size_t page = mm__page();
-  if (mm__guard_gaps(a, z, pagemap, MM_REFILL_GAPS + 1) > MM_REFILL_GAPS)
-    return mm__guard_refill_swap(m, a, z, flags, prot, pagemap, err);
+guard_refill_private(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, int pagemap,
+                     mm_error_t *err) {
+  size_t page = mm_posix_page();
+  if (guard_gaps(a, z, pagemap, MM_REFILL_GAPS + 1) > MM_REFILL_GAPS)
+    return guard_refill_swap(m, a, z, flags, prot, pagemap, err);
   uint64_t entries[256];
   uintptr_t run = a; // start of the pending run of pages to refill
   for (uintptr_t p = a; p < z;) {
     size_t n = (z - p) / page;
     if (n > sizeof(entries) / sizeof(entries[0])) n = sizeof(entries) / sizeof(entries[0]);
-    mm__guard_pagemap(pagemap, p, n, entries);
+    guard_pagemap(pagemap, p, n, entries);
     for (size_t i = 0; i < n; i++, p += page) {
-      if (!mm__guard_written(entries[i])) continue;
+      if (!guard_written(entries[i])) continue;
       if (run < p) {
-        int rc = mm__guard_map_file(m, run, p, flags, prot, err);
+        int rc = guard_map_file(m, run, p, flags, prot, err);
         if (rc < 0) return rc;
       }
       run = p + page;
     }
   }
-  if (run < z) return mm__guard_map_file(m, run, z, flags, prot, err);
+  if (run < z) return guard_map_file(m, run, z, flags, prot, err);
   return 0;
 }
 #endif
@@ -1072,12 +1070,12 @@ mm__guard_refill_private(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int p
 // dropped. A private map's runs stop at the pages this process copied, which
 // must survive: on Linux only the anonymous mappings inside the range (the
 // guard's runs, from /proc/self/maps) are refilled, and in them only the
-// pages this process did not write (see mm__guard_refill_private); elsewhere
+// pages this process did not write (see guard_refill_private); elsewhere
 // the whole range is.
 static int
-mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
+guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
   int flags, prot;
-  mm__os_mode(m, &flags, &prot);
+  mm_posix_os_mode(m, &flags, &prot);
   uintptr_t base = (uintptr_t)m->os_base;
 #ifdef __linux__
   if (!(flags & MAP_SHARED)) {
@@ -1110,7 +1108,7 @@ mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
       int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
       int rc = 0;
       for (size_t i = 0; i < count && rc == 0; i++)
-        rc = mm__guard_refill_private(m, runs[i][0], runs[i][1], flags, prot, pagemap, err);
+        rc = guard_refill_private(m, runs[i][0], runs[i][1], flags, prot, pagemap, err);
       if (pagemap >= 0) close(pagemap);
       if (rc < 0 || !more) return rc;
       // More runs than fit: the ones refilled are file mappings now; the
@@ -1120,12 +1118,12 @@ mm__guard_refill(mm_map_t *m, size_t from, size_t until, mm_error_t *err) {
     }
   }
 #endif
-  return mm__guard_map_file(m, base + from, base + until, flags, prot, err);
+  return guard_map_file(m, base + from, base + until, flags, prot, err);
 }
 
 int
 mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
-  size_t page = mm__page();
+  size_t page = mm_posix_page();
   // The count first: a run made after this read (possibly over pages refilled
   // below) changes it before the run lowers lost_from (see the handler).
   uint32_t before = __atomic_load_n(&m->faults, __ATOMIC_SEQ_CST);
@@ -1143,7 +1141,7 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
     // The file has grown back over pages the guard replaced: map the file's
     // pages there again, up to the page holding the file's end.
     size_t until = (covered + page - 1) / page * page;
-    rc = mm__guard_refill(m, lost, until, err);
+    rc = guard_refill(m, lost, until, err);
     if (rc < 0) return rc;
     // lost_from only rises from the value read above, and only when no fault
     // came in meanwhile: a handler on another thread may have just lowered it

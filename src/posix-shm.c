@@ -68,7 +68,7 @@ linux_shm_unlink(const char *name) {
 // leaves a name without a leading '/' implementation-defined (shm_open(3p)),
 // and a leading '/' followed by no other '/' is the portable form.
 static char *
-mm__shm_path(const char *name, int *code) {
+shm_path(const char *name, int *code) {
   size_t n = strlen(name);
   char *path = malloc(n + 2);
   if (path == NULL) {
@@ -85,7 +85,7 @@ int
 mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *holder,
              uint64_t *size_out, mm_error_t *err) {
   int code;
-  char *path = mm__shm_path(name, &code);
+  char *path = shm_path(name, &code);
   if (path == NULL) return mm__fail(err, "shm_open", code);
   // O_EXCL with O_CREAT: an existing name fails with EEXIST, as in Python.
   // shm_open() sets FD_CLOEXEC itself (POSIX: "The FD_CLOEXEC file
@@ -136,7 +136,7 @@ mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *hol
 int
 mm__shm_unlink(const char *name, mm_error_t *err) {
   int code;
-  char *path = mm__shm_path(name, &code);
+  char *path = shm_path(name, &code);
   if (path == NULL) return mm__fail(err, "shm_unlink", code);
   int rc = shm_unlink(path);
   code = rc == -1 ? -errno : 0;

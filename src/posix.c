@@ -42,7 +42,7 @@ _Static_assert(sizeof(off_t) == 8, "off_t must have 64 bits: build with -D_FILE_
 #endif
 
 // Python's MAP_*, PROT_*, MADV_* and MS_* constants, each where the platform's headers define it.
-static const mm_constant_t mm__constant_table[] = {
+static const mm_constant_t constant_table[] = {
 #ifdef MS_SYNC
     {"MS_SYNC", MS_SYNC},
 #endif
@@ -200,8 +200,8 @@ static const mm_constant_t mm__constant_table[] = {
 
 const mm_constant_t *
 mm__constants(size_t *count) {
-  *count = sizeof(mm__constant_table) / sizeof(mm__constant_table[0]);
-  return mm__constant_table;
+  *count = sizeof(constant_table) / sizeof(constant_table[0]);
+  return constant_table;
 }
 
 void
@@ -216,7 +216,7 @@ mm__sizes(size_t *page_size, size_t *granularity) {
 }
 
 size_t
-mm__page(void) {
+mm_posix_page(void) {
   size_t page, granularity;
   mm__sizes(&page, &granularity);
   return page;
@@ -263,7 +263,7 @@ mm__close_fd(mm_fd_t fd) {
 // faulting, and never reach the file. MAP_NORESERVE keeps such a map from
 // being charged against the commit limit for pages it will never copy.
 void
-mm__os_mode(const mm_map_t *m, int *flags, int *prot) {
+mm_posix_os_mode(const mm_map_t *m, int *flags, int *prot) {
   *flags = m->flags;
   *prot = m->prot | PROT_READ;
   if (m->anonymous) *flags |= MAP_ANONYMOUS;
@@ -279,9 +279,9 @@ mm__os_mode(const mm_map_t *m, int *flags, int *prot) {
 
 // Maps os_length bytes at the map's aligned file offset (a fresh region).
 static int
-mm__map_region(const mm_map_t *m, mm_fd_t fd, size_t os_length, void **out, mm_error_t *err) {
+map_region(const mm_map_t *m, mm_fd_t fd, size_t os_length, void **out, mm_error_t *err) {
   int flags, prot;
-  mm__os_mode(m, &flags, &prot);
+  mm_posix_os_mode(m, &flags, &prot);
   // m->skew < granularity <= offset whenever skew > 0, so this cannot wrap.
   off_t file_offset = (off_t)(m->offset - m->skew);
   void *p = mmap(NULL, os_length, prot, flags, m->anonymous ? -1 : fd, file_offset);
@@ -292,19 +292,19 @@ mm__map_region(const mm_map_t *m, mm_fd_t fd, size_t os_length, void **out, mm_e
 
 int
 mm__map(mm_map_t *m, mm_fd_t fd, const mm_options_t *opts, mm_error_t *err) {
-  return mm__map_region(m, fd, m->os_length, &m->os_base, err);
+  return map_region(m, fd, m->os_length, &m->os_base, err);
 }
 
 // Gives [base, base + length) of m's memory back to the OS, or, while
 // m->retire is set, replaces it with zero-filled private memory and records
-// it in m->retired (one call retires at most two ranges: see mmap.h). base
+// it in m->tombstones (one call retires at most two ranges: see mmap.h). base
 // is where the OS mapping or one of its pages starts.
 static void
-mm__retire(mm_map_t *m, void *base, size_t length) {
-  size_t page = mm__page();
+posix_retire(mm_map_t *m, void *base, size_t length) {
+  size_t page = mm_posix_page();
   length = (length + page - 1) / page * page;
   if (length == 0) return;
-  if (m->retire && m->retired_count < MM_RETIRED_MAX) {
+  if (m->retire && m->tombstone_count < MM_TOMBSTONES_MAX) {
     // MAP_FIXED swaps the pages in one step, so no other thread can map
     // anything into the range between its old and its new memory. Where no
     // tombstone can be had (the process's limit of mappings, a strict
@@ -315,12 +315,12 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
     // It takes a record m reserved (see the guard's "Reservations"), so it
     // is there: m's open reserved one for its close, a resize reserved
     // enough before it changed anything.
-    if (!m->anonymous) (void)mm__guard_tombstone(m, base, length);
+    if (!m->anonymous) (void)mm_posix_guard_tombstone(m, base, length);
     (void)mmap(base, length, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MM_MAP_NORESERVE, -1, 0);
-    m->retired[m->retired_count].base = base;
-    m->retired[m->retired_count].length = length;
-    m->retired_count++;
+    m->tombstones[m->tombstone_count].base = base;
+    m->tombstones[m->tombstone_count].length = length;
+    m->tombstone_count++;
     return;
   }
   (void)munmap(base, length);
@@ -328,13 +328,13 @@ mm__retire(mm_map_t *m, void *base, size_t length) {
 
 void
 mm__tombstone_free(void *base, size_t length) {
-  mm__guard_tombstone_gone(base);
+  mm_posix_guard_tombstone_gone(base);
   (void)munmap(base, length);
 }
 
 int
 mm__unmap(mm_map_t *m, mm_error_t *err) {
-  mm__retire(m, m->os_base, m->os_length);
+  posix_retire(m, m->os_base, m->os_length);
   return 0;
 }
 
@@ -346,7 +346,7 @@ mm__sync(mm_map_t *m, size_t offset, size_t length, int flags, mm_error_t *err) 
   // are the caller's (MS_SYNC, MS_ASYNC, MS_INVALIDATE); msync() itself
   // refuses a bad combination with EINVAL, as Python reports it.
   uintptr_t start = (uintptr_t)(m->data + offset);
-  size_t lead = start % mm__page();
+  size_t lead = start % mm_posix_page();
   if (msync((void *)(start - lead), length + lead, flags) == -1)
     return mm__fail(err, "msync", -errno);
   return 0;
@@ -356,7 +356,7 @@ int
 mm__advise(mm_map_t *m, int advice, size_t start, size_t length, mm_error_t *err) {
   // madvise() wants a page-aligned start, as msync() does.
   uintptr_t addr = (uintptr_t)(m->data + start);
-  size_t lead = addr % mm__page();
+  size_t lead = addr % mm_posix_page();
   if (madvise((void *)(addr - lead), length + lead, advice) == -1)
     return mm__fail(err, "madvise", -errno);
   return 0;
@@ -381,7 +381,7 @@ mm__set_name(mm_map_t *m, const char *name, mm_error_t *err) {
 // nor when the environment has MMAP_NATIVE_HUGEPAGES=0. Decided once per
 // process (any thread computes the same answer).
 static int
-mm__big_huge(void) {
+big_huge(void) {
   static volatile int huge = -1;
   if (huge < 0) {
     int on = 1;
@@ -406,7 +406,7 @@ void *
 mm__big_alloc(size_t size) {
   // Without huge pages a block of its own is no faster than the heap: a
   // fresh heap buffer, as Buffer.from() makes, is then the better copy.
-  if (!mm__big_huge()) return NULL;
+  if (!big_huge()) return NULL;
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
 #ifdef MADV_HUGEPAGE
@@ -426,17 +426,17 @@ mm__big_free(void *p, size_t size) {
 // of the same file shows a shared map's bytes again, but not the private
 // pages of a MAP_PRIVATE map, nor anonymous memory.
 static int
-mm__needs_copy(const mm_map_t *m) {
+needs_copy(const mm_map_t *m) {
   return m->anonymous || (m->flags & MAP_SHARED) == 0;
 }
 
 // Grows the OS mapping of m to os_length bytes. Moves it when it must;
 // leaves m untouched on failure. On success the old region is gone.
 static int
-mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
+posix_grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
   void *p = NULL;
   if (m->os_base == NULL) {
-    int rc = mm__map_region(m, m->fd, os_length, &p, err);
+    int rc = map_region(m, m->fd, os_length, &p, err);
     if (rc < 0) return rc;
     m->os_base = p;
     m->os_length = os_length;
@@ -467,81 +467,84 @@ mm__grow(mm_map_t *m, size_t os_length, mm_error_t *err) {
 #endif
   // Map a new region, carry the bytes over where the new region cannot show
   // them by itself, then drop the old one.
-  int rc = mm__map_region(m, m->fd, os_length, &p, err);
+  int rc = map_region(m, m->fd, os_length, &p, err);
   if (rc < 0) return rc;
   // A file's new region is guarded before anything touches it: the copy
   // below writes into pages another process may have cut off the file (the
   // old region stays guarded by the map's own record meanwhile). With no
   // record to be had, the resize fails and changes nothing.
   void *span = NULL;
-  if (!m->anonymous && mm__needs_copy(m) && m->guard != NULL) {
-    span = mm__guard_span(m, p, os_length);
+  if (!m->anonymous && needs_copy(m) && m->guard != NULL) {
+    span = mm_posix_guard_span(m, p, os_length);
     if (span == NULL) {
       (void)munmap(p, os_length);
       return mm__fail(err, "mmap", -ENOMEM);
     }
   }
-  if (mm__needs_copy(m)) memcpy(p, m->os_base, m->os_length);
+  if (needs_copy(m)) memcpy(p, m->os_base, m->os_length);
   void *old_base = m->os_base;
   size_t old_length = m->os_length;
   // Memory views may still reach is retired (and its tombstone guarded)
   // before the map's record moves off it; memory nothing can reach any more
   // loses the record before it goes back to the OS.
-  if (m->retire) mm__retire(m, old_base, old_length);
+  if (m->retire) posix_retire(m, old_base, old_length);
   m->os_base = p;
   m->os_length = os_length;
   mm__guard_update(m);
-  if (!m->retire) mm__retire(m, old_base, old_length);
-  mm__guard_span_gone(span);
+  if (!m->retire) posix_retire(m, old_base, old_length);
+  mm_posix_guard_span_gone(span);
   return 0;
 }
 
 // Shrinks the OS mapping of m in place to os_length bytes (0: unmaps it).
 // Trimming the end of a mapping never splits one, so munmap() cannot run out
 // of map entries here; a tombstone for the end can, and the end is then
-// retired as it is (see mm__retire).
+// retired as it is (see posix_retire).
 static int
-mm__shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
-  size_t page = mm__page();
+posix_shrink(mm_map_t *m, size_t os_length, mm_error_t *err) {
+  size_t page = mm_posix_page();
   size_t keep = os_length == 0 ? 0 : (os_length + page - 1) / page * page;
   // The last page kept holds bytes past the new end. A file-backed shared
   // map loses them when the file is truncated; private and anonymous memory
   // keeps them, and a later in-place grow would show them again: zero them.
   size_t stale_end = keep < m->os_length ? keep : m->os_length;
-  if (stale_end > os_length && mm__needs_copy(m))
+  if (stale_end > os_length && needs_copy(m))
     memset((uint8_t *)m->os_base + os_length, 0, stale_end - os_length);
   uint8_t *base = m->os_base;
   size_t old_length = m->os_length;
-  // As in mm__grow: retired memory gets its tombstone record before the
+  // As in posix_grow: retired memory gets its tombstone record before the
   // map's record leaves it; memory handed back to the OS loses it before.
-  if (m->retire && keep < old_length) mm__retire(m, base + keep, old_length - keep);
+  if (m->retire && keep < old_length) posix_retire(m, base + keep, old_length - keep);
   m->os_length = os_length;
   if (os_length == 0) m->os_base = NULL;
   mm__guard_update(m);
-  if (!m->retire && keep < old_length) mm__retire(m, base + keep, old_length - keep);
+  if (!m->retire && keep < old_length) posix_retire(m, base + keep, old_length - keep);
   return 0;
 }
 
 const int mm__shrinks_in_place = 1;
 const int mm__guard_keeps = 1;
+// mmap() takes flags and prot; msync() takes flags; a map never reaches past
+// the file's end (resize() extends it); there are no named mappings.
+const unsigned mm__features = MM_FEATURE_MAP_FLAGS | MM_FEATURE_SYNC_FLAGS;
 
-static int mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
+static int resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err);
 
 int
 mm__resize(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   // The records for the tombstones this resize may leave are reserved
   // before anything changes (ENOMEM fails it here); the unused go back after.
   if (m->retire && !m->anonymous) {
-    int rc = mm__guard_reserve(m, err);
+    int rc = mm_posix_guard_reserve(m, err);
     if (rc < 0) return rc;
   }
-  int rc = mm__resize_steps(m, length, moved, err);
-  mm__guard_unreserve(m);
+  int rc = resize_steps(m, length, moved, err);
+  mm_posix_guard_unreserve(m);
   return rc;
 }
 
 static int
-mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
+resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   // Python truncates the file first, so a failed remap leaves a file shorter
   // than the map. Here every step that can fail comes before the steps that
   // lose anything, and each failure undoes what was done:
@@ -565,7 +568,7 @@ mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   }
 
   if (os_length > m->os_length) {
-    rc = mm__grow(m, os_length, err);
+    rc = posix_grow(m, os_length, err);
     if (rc < 0) {
       if (is_file && new_size > old_size) (void)ftruncate(m->fd, (off_t)old_size);
       return rc;
@@ -573,8 +576,8 @@ mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
     // A private page may hold a copy of bytes past the old end taken before
     // the file lost them; where the file ended inside the old map, what the
     // map grows over is new file space and must read as zeros.
-    if (is_file && mm__needs_copy(m) && old_size <= m->offset + m->length && old_os_length > 0) {
-      size_t page = mm__page();
+    if (is_file && needs_copy(m) && old_size <= m->offset + m->length && old_os_length > 0) {
+      size_t page = mm_posix_page();
       size_t stale_end = (old_os_length + page - 1) / page * page;
       if (stale_end > os_length) stale_end = os_length;
       if (stale_end > old_os_length)
@@ -588,7 +591,7 @@ mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
     // what step 2 grew happens in place.
     if (m->os_length > old_os_length) {
       mm_error_t ignored;
-      (void)mm__shrink(m, old_os_length, &ignored);
+      (void)posix_shrink(m, old_os_length, &ignored);
     }
     m->data = (uint8_t *)m->os_base + m->skew;
     *moved = m->os_base != old_base;
@@ -596,7 +599,7 @@ mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
   }
 
   if (os_length < m->os_length) {
-    rc = mm__shrink(m, os_length, err);
+    rc = posix_shrink(m, os_length, err);
     if (rc < 0) return rc;
   }
 
@@ -615,8 +618,8 @@ mm__resize_steps(mm_map_t *m, size_t length, int *moved, mm_error_t *err) {
 // The page-aligned range holding [start, start + length) of the user's bytes
 // (inside the OS mapping, which starts on a page boundary).
 static void
-mm__pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span) {
-  size_t page = mm__page();
+posix_pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span) {
+  size_t page = mm_posix_page();
   uintptr_t addr = (uintptr_t)(m->data + start);
   size_t lead = addr % page;
   *base = (uint8_t *)(addr - lead);
@@ -625,7 +628,7 @@ mm__pages(mm_map_t *m, size_t start, size_t length, uint8_t **base, size_t *span
 
 #ifdef MADV_POPULATE_READ
 // 0 once the kernel said it has no MADV_POPULATE_READ (EINVAL).
-static int mm__populate_works = 1;
+static int populate_works = 1;
 #endif
 
 void
@@ -633,7 +636,7 @@ mm__prefetch_hint(mm_map_t *m, size_t start, size_t length) {
 #ifdef MADV_WILLNEED
   uint8_t *base;
   size_t span;
-  mm__pages(m, start, length, &base, &span);
+  posix_pages(m, start, length, &base, &span);
   (void)madvise(base, span, MADV_WILLNEED);
 #endif
 }
@@ -641,10 +644,10 @@ mm__prefetch_hint(mm_map_t *m, size_t start, size_t length) {
 int
 mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
   uint8_t *base;
-  size_t span, page = mm__page();
-  mm__pages(m, start, length, &base, &span);
+  size_t span, page = mm_posix_page();
+  posix_pages(m, start, length, &base, &span);
 #ifdef MADV_POPULATE_READ
-  if (__atomic_load_n(&mm__populate_works, __ATOMIC_RELAXED)) {
+  if (__atomic_load_n(&populate_works, __ATOMIC_RELAXED)) {
     for (;;) {
       if (madvise(base, span, MADV_POPULATE_READ) == 0) return 0;
       if (errno == EINTR || errno == EAGAIN) continue;
@@ -655,7 +658,7 @@ mm__prefetch(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
     // (truncated), or one that could not be read: the touches below fault
     // there, and the guard absorbs and counts it. Anything else is an error.
     if (errno == EINVAL)
-      __atomic_store_n(&mm__populate_works, 0, __ATOMIC_RELAXED);
+      __atomic_store_n(&populate_works, 0, __ATOMIC_RELAXED);
     else if (errno != EFAULT && errno != ENOMEM)
       return mm__fail(err, "madvise", -errno);
   }
@@ -671,8 +674,8 @@ int
 mm__residency(mm_map_t *m, size_t start, size_t length, uint64_t *resident, uint64_t *total,
               mm_error_t *err) {
   uint8_t *base;
-  size_t span, page = mm__page();
-  mm__pages(m, start, length, &base, &span);
+  size_t span, page = mm_posix_page();
+  posix_pages(m, start, length, &base, &span);
 #ifdef __linux__
   unsigned char vec[4096];
 #else
@@ -696,7 +699,7 @@ int
 mm__lock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
   uint8_t *base;
   size_t span;
-  mm__pages(m, start, length, &base, &span);
+  posix_pages(m, start, length, &base, &span);
   // ENOMEM/EAGAIN past RLIMIT_MEMLOCK, EPERM without the privilege: coded OS errors.
   if (mlock(base, span) == -1) return mm__fail(err, "mlock", -errno);
   return 0;
@@ -706,7 +709,7 @@ int
 mm__unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err) {
   uint8_t *base;
   size_t span;
-  mm__pages(m, start, length, &base, &span);
+  posix_pages(m, start, length, &base, &span);
   if (munlock(base, span) == -1) return mm__fail(err, "munlock", -errno);
   return 0;
 }

@@ -4,15 +4,15 @@
 #ifdef _MSC_VER
 #include <intrin.h>
 static int
-mm__load_flag(const volatile int *p) {
+load_flag(const volatile int *p) {
   return p != NULL && _InterlockedCompareExchange((volatile long *)p, 0, 0) != 0;
 }
 static int64_t
-mm__load64(int64_t *p) {
+load64(int64_t *p) {
   return _InterlockedCompareExchange64((volatile __int64 *)p, 0, 0);
 }
 static int
-mm__cas64(int64_t *p, int64_t *expected, int64_t value) {
+cas64(int64_t *p, int64_t *expected, int64_t value) {
   int64_t seen = _InterlockedCompareExchange64((volatile __int64 *)p, value, *expected);
   if (seen == *expected) return 1;
   *expected = seen;
@@ -20,22 +20,22 @@ mm__cas64(int64_t *p, int64_t *expected, int64_t value) {
 }
 #else
 static int
-mm__load_flag(const volatile int *p) {
+load_flag(const volatile int *p) {
   return p != NULL && __atomic_load_n(p, __ATOMIC_ACQUIRE) != 0;
 }
 static int64_t
-mm__load64(int64_t *p) {
+load64(int64_t *p) {
   return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 static int
-mm__cas64(int64_t *p, int64_t *expected, int64_t value) {
+cas64(int64_t *p, int64_t *expected, int64_t value) {
   return __atomic_compare_exchange_n(p, expected, value, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 #endif
 
 // Hands out the next chunk number (any thread).
 static size_t
-mm__take(size_t *p) {
+take(size_t *p) {
 #if defined(_MSC_VER) && defined(_WIN64)
   return (size_t)_InterlockedExchangeAdd64((volatile __int64 *)p, 1);
 #elif defined(_MSC_VER)
@@ -67,25 +67,25 @@ mm_count_down(volatile size_t *p) {
 
 int
 mm_flag_get(const volatile int *flag) {
-  return mm__load_flag(flag);
+  return load_flag(flag);
 }
 
 int
 mm_scan_stopping(const mm_scan_t *s) {
-  return mm__load_flag(s->abort) || mm__load_flag(s->closed);
+  return load_flag(s->abort) || load_flag(s->closed);
 }
 
 // Lowers (find) or raises (rfind) s->best to `at`.
 static void
-mm__publish(mm_scan_t *s, int64_t at) {
-  int64_t seen = mm__load64(&s->best);
+publish(mm_scan_t *s, int64_t at) {
+  int64_t seen = load64(&s->best);
   while (s->kind == MM_SCAN_FIND ? at < seen : at > seen)
-    if (mm__cas64(&s->best, &seen, at)) break;
+    if (cas64(&s->best, &seen, at)) break;
 }
 
 // How many positions a match can start at.
 static size_t
-mm__starts(const mm_scan_t *s) {
+scan_starts(const mm_scan_t *s) {
   if (s->k == 0 || s->k > s->n) return 0;
   return s->n - s->k + 1;
 }
@@ -96,7 +96,7 @@ mm__starts(const mm_scan_t *s) {
 
 int
 mm_scan_plan(mm_scan_t *s, size_t threads, size_t min_part) {
-  size_t starts = mm__starts(s);
+  size_t starts = scan_starts(s);
   if (threads == 0) threads = 1;
   if (min_part == 0) min_part = 1;
   // A needle longer than a chunk would be read again for every chunk.
@@ -131,7 +131,7 @@ mm_scan_free(mm_scan_t *s) {
 
 // The bytes a match starting in [from, to) may read: [from, to + k - 1), cut at n.
 static size_t
-mm__window(const mm_scan_t *s, size_t from, size_t to) {
+window(const mm_scan_t *s, size_t from, size_t to) {
   size_t want = to - from + s->k - 1;
   return want < s->n - from ? want : s->n - from;
 }
@@ -139,12 +139,12 @@ mm__window(const mm_scan_t *s, size_t from, size_t to) {
 // The first match starting in [from, to), chunk by chunk: *at is it or -1.
 // Returns 1 when a stop flag ended the walk.
 static int
-mm__next(mm_scan_t *s, size_t from, size_t to, int64_t *at) {
+scan_next(mm_scan_t *s, size_t from, size_t to, int64_t *at) {
   *at = -1;
   for (size_t c = from; c < to;) {
     if (mm_scan_stopping(s)) return 1;
     size_t end = to - c > s->chunk ? c + s->chunk : to;
-    int64_t i = mm_find(s->hay + c, mm__window(s, c, end), s->needle, s->k);
+    int64_t i = mm_find(s->hay + c, window(s, c, end), s->needle, s->k);
     if (i >= 0) {
       *at = (int64_t)c + i;
       return 0;
@@ -158,14 +158,14 @@ int
 mm_scan_part(mm_scan_t *s, size_t index) {
   mm_scan_part_t *p = &s->parts[index];
   if (s->k == 0) return 0; // answered by mm_scan_merge without touching the map
-  size_t starts = mm__starts(s);
+  size_t starts = scan_starts(s);
   // Chunk i holds the starts [i * chunk, (i + 1) * chunk) (rfind: counted
   // from the end). Chunks are taken in order, so every chunk before one that
   // holds a match was taken before it, and is looked at unless a match
   // before it is known: the chunk holding the first match is always looked
   // at, and gives it.
   for (;;) {
-    size_t i = mm__take(&s->taken);
+    size_t i = take(&s->taken);
     if (i >= s->chunk_count) return 0;
     if (mm_scan_stopping(s)) return p->stopped = 1;
     size_t lo = i * s->chunk, hi = starts - lo > s->chunk ? lo + s->chunk : starts;
@@ -176,26 +176,26 @@ mm_scan_part(mm_scan_t *s, size_t index) {
       hi = end;
     }
     if (s->kind == MM_SCAN_FIND) {
-      if (mm__load64(&s->best) < (int64_t)lo) return 0;
-      int64_t at = mm_find(s->hay + lo, mm__window(s, lo, hi), s->needle, s->k);
+      if (load64(&s->best) < (int64_t)lo) return 0;
+      int64_t at = mm_find(s->hay + lo, window(s, lo, hi), s->needle, s->k);
       if (at >= 0) {
         p->found = (int64_t)lo + at;
-        mm__publish(s, p->found); // every later chunk holds only later matches
+        publish(s, p->found); // every later chunk holds only later matches
         return 0;
       }
     } else if (s->kind == MM_SCAN_RFIND) {
-      if (mm__load64(&s->best) >= (int64_t)hi) return 0;
-      int64_t at = mm_rfind(s->hay + lo, mm__window(s, lo, hi), s->needle, s->k);
+      if (load64(&s->best) >= (int64_t)hi) return 0;
+      int64_t at = mm_rfind(s->hay + lo, window(s, lo, hi), s->needle, s->k);
       if (at >= 0) {
         p->found = (int64_t)lo + at;
-        mm__publish(s, p->found);
+        publish(s, p->found);
         return 0;
       }
     } else {
       // The greedy chain that starts at the chunk's first start.
       size_t resume;
       s->chunks[i].count =
-          mm_count_span(s->hay + lo, mm__window(s, lo, hi), s->needle, s->k, hi - lo, &resume);
+          mm_count_span(s->hay + lo, window(s, lo, hi), s->needle, s->k, hi - lo, &resume);
       s->chunks[i].resume = lo + resume;
     }
   }
@@ -251,7 +251,7 @@ mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
     return 0;
   }
   uint64_t total = 0;
-  size_t entry = 0, starts = mm__starts(s);
+  size_t entry = 0, starts = scan_starts(s);
   for (size_t i = 0; i < s->chunk_count; i++) {
     const mm_scan_chunk_t *p = &s->chunks[i];
     size_t lo = i * s->chunk, hi = starts - lo > s->chunk ? lo + s->chunk : starts;
@@ -264,7 +264,7 @@ mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
     int64_t a, b;
     uint64_t seen_a = 0, seen_b = 0;
     size_t end_b = entry;
-    if (mm__next(s, lo, hi, &a) || mm__next(s, entry, hi, &b)) return 1;
+    if (scan_next(s, lo, hi, &a) || scan_next(s, entry, hi, &b)) return 1;
     for (;;) {
       if (b < 0) {
         total += seen_b;
@@ -278,11 +278,11 @@ mm_scan_merge(mm_scan_t *s, int64_t *found, uint64_t *count) {
       }
       if (a >= 0 && a < b) {
         seen_a++;
-        if (mm__next(s, (size_t)a + s->k, hi, &a)) return 1;
+        if (scan_next(s, (size_t)a + s->k, hi, &a)) return 1;
       } else {
         seen_b++;
         end_b = (size_t)b + s->k;
-        if (mm__next(s, end_b, hi, &b)) return 1;
+        if (scan_next(s, end_b, hi, &b)) return 1;
       }
     }
   }

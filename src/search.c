@@ -31,7 +31,7 @@ typedef struct mm_needle_s {
 // Higher is more common. Lower-case letters and space by English frequency,
 // then line ends and digits, upper case, punctuation, bytes of binary data.
 static int
-mm__byte_rank(uint8_t b) {
+byte_rank(uint8_t b) {
   static const char lower[] = " etaoinsrhldcumfpgwybvkxjqz";
   static const char upper[] = "ETAOINSRHLDCUMFPGWYBVKXJQZ";
   const char *p;
@@ -48,14 +48,14 @@ mm__byte_rank(uint8_t b) {
 }
 
 static void
-mm__plan(mm_needle_t *nd, const uint8_t *s, size_t k) {
+plan(mm_needle_t *nd, const uint8_t *s, size_t k) {
   nd->s = s;
   nd->k = k;
   nd->r1 = 0;
   nd->r2 = k - 1;
   if (k < 2) return;
   // Scan from both ends so that ties keep the first and last positions.
-  int best = mm__byte_rank(s[0]), second = mm__byte_rank(s[k - 1]);
+  int best = byte_rank(s[0]), second = byte_rank(s[k - 1]);
   if (second < best) {
     nd->r1 = k - 1;
     nd->r2 = 0;
@@ -64,7 +64,7 @@ mm__plan(mm_needle_t *nd, const uint8_t *s, size_t k) {
     second = t;
   }
   for (size_t i = 1; i + 1 < k; i++) {
-    int r = mm__byte_rank(s[i]);
+    int r = byte_rank(s[i]);
     if (r < best && s[i] != s[nd->r1]) {
       nd->r2 = nd->r1;
       second = best;
@@ -82,7 +82,7 @@ mm__plan(mm_needle_t *nd, const uint8_t *s, size_t k) {
 // The last occurrence of byte c in [p, p + n), or NULL. memrchr() is a GNU
 // extension, so the portable loop lives here.
 static const uint8_t *
-mm__memrchr(const uint8_t *p, uint8_t c, size_t n) {
+search_memrchr(const uint8_t *p, uint8_t c, size_t n) {
   while (n > 0) {
     n--;
     if (p[n] == c) return p + n;
@@ -91,7 +91,7 @@ mm__memrchr(const uint8_t *p, uint8_t c, size_t n) {
 }
 
 static int64_t
-mm__find_byte(const uint8_t *hay, size_t n, uint8_t c) {
+find_byte(const uint8_t *hay, size_t n, uint8_t c) {
   const uint8_t *p = memchr(hay, c, n);
   return p == NULL ? -1 : (int64_t)(p - hay);
 }
@@ -100,7 +100,7 @@ mm__find_byte(const uint8_t *hay, size_t n, uint8_t c) {
 // filter byte at i + r1 for i in [i, n - k], so every byte it reads, and the k
 // bytes compared from a candidate, lie in [hay, hay + n).
 static int64_t
-mm__find_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+find_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1; // the vector kernels hand over tails shorter than the needle
   const size_t last = n - k;
@@ -117,12 +117,12 @@ mm__find_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
 
 // The same from the end: candidates [0, limit) shrink as the scan goes down.
 static int64_t
-mm__rfind_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+rfind_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1;
   size_t limit = n - k + 1;
   while (limit > 0) {
-    const uint8_t *p = mm__memrchr(hay + r1, nd->s[r1], limit);
+    const uint8_t *p = search_memrchr(hay + r1, nd->s[r1], limit);
     if (p == NULL) return -1;
     size_t i = (size_t)(p - hay) - r1;
     if (hay[i + r2] == nd->s[r2] && memcmp(hay + i, nd->s, k) == 0) return (int64_t)i;
@@ -132,7 +132,7 @@ mm__rfind_scalar(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
 }
 
 static uint64_t
-mm__count_byte_scalar(const uint8_t *hay, size_t n, uint8_t c) {
+count_byte_scalar(const uint8_t *hay, size_t n, uint8_t c) {
   uint64_t count = 0;
   for (size_t i = 0; i < n; i++)
     count += hay[i] == c;
@@ -142,12 +142,12 @@ mm__count_byte_scalar(const uint8_t *hay, size_t n, uint8_t c) {
 #ifdef MM_X86
 
 static inline unsigned
-mm__ctz64(uint64_t x) {
+ctz64(uint64_t x) {
   return (unsigned)__builtin_ctzll(x);
 }
 
 static inline unsigned
-mm__top_bit64(uint64_t x) {
+top_bit64(uint64_t x) {
   return 63u - (unsigned)__builtin_clzll(x);
 }
 
@@ -160,34 +160,34 @@ mm__top_bit64(uint64_t x) {
 // portable kernel.
 
 static inline uint32_t
-mm__eq16(const uint8_t *p, __m128i v) {
+eq16(const uint8_t *p, __m128i v) {
   return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), v));
 }
 
 static int64_t
-mm__find_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+find_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1;
   const __m128i v1 = _mm_set1_epi8((char)nd->s[r1]), v2 = _mm_set1_epi8((char)nd->s[r2]);
   size_t i = 0;
   for (; n - k >= 31 && i <= n - k - 31; i += 32) {
-    uint64_t mask = mm__eq16(hay + i + r1, v1) | (uint64_t)mm__eq16(hay + i + r1 + 16, v1) << 16;
+    uint64_t mask = eq16(hay + i + r1, v1) | (uint64_t)eq16(hay + i + r1 + 16, v1) << 16;
     if (mask == 0) continue;
-    mask &= mm__eq16(hay + i + r2, v2) | (uint64_t)mm__eq16(hay + i + r2 + 16, v2) << 16;
+    mask &= eq16(hay + i + r2, v2) | (uint64_t)eq16(hay + i + r2 + 16, v2) << 16;
     while (mask != 0) {
-      size_t at = i + mm__ctz64(mask);
+      size_t at = i + ctz64(mask);
       if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
       mask &= mask - 1;
     }
   }
-  int64_t rest = mm__find_scalar(hay + i, n - i, nd);
+  int64_t rest = find_scalar(hay + i, n - i, nd);
   return rest < 0 ? -1 : rest + (int64_t)i;
 }
 
 // Steps of 32 candidates from the top: candidates [s, s + 32) with s = end - 32
 // load up to s + (k - 1) + 31 = end + k - 2 <= n - 1.
 static int64_t
-mm__rfind_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+rfind_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1;
   const __m128i v1 = _mm_set1_epi8((char)nd->s[r1]), v2 = _mm_set1_epi8((char)nd->s[r2]);
@@ -195,22 +195,22 @@ mm__rfind_sse2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   while (end >= 32) {
     size_t s = end - 32;
     end = s;
-    uint64_t mask = mm__eq16(hay + s + r1, v1) | (uint64_t)mm__eq16(hay + s + r1 + 16, v1) << 16;
+    uint64_t mask = eq16(hay + s + r1, v1) | (uint64_t)eq16(hay + s + r1 + 16, v1) << 16;
     if (mask == 0) continue;
-    mask &= mm__eq16(hay + s + r2, v2) | (uint64_t)mm__eq16(hay + s + r2 + 16, v2) << 16;
+    mask &= eq16(hay + s + r2, v2) | (uint64_t)eq16(hay + s + r2 + 16, v2) << 16;
     while (mask != 0) {
-      unsigned bit = mm__top_bit64(mask);
+      unsigned bit = top_bit64(mask);
       if (memcmp(hay + s + bit, nd->s, k) == 0) return (int64_t)(s + bit);
       mask &= ~((uint64_t)1 << bit);
     }
   }
-  return end == 0 ? -1 : mm__rfind_scalar(hay, end + k - 1, nd);
+  return end == 0 ? -1 : rfind_scalar(hay, end + k - 1, nd);
 }
 
 // Counts bytes equal to c: compare results (-1 per match) accumulate in byte
 // lanes for at most 255 blocks, then fold into 64-bit sums with SAD.
 static uint64_t
-mm__count_byte_sse2(const uint8_t *hay, size_t n, uint8_t c) {
+count_byte_sse2(const uint8_t *hay, size_t n, uint8_t c) {
   const __m128i needle = _mm_set1_epi8((char)c);
   const __m128i zero = _mm_setzero_si128();
   __m128i total = _mm_setzero_si128();
@@ -227,7 +227,7 @@ mm__count_byte_sse2(const uint8_t *hay, size_t n, uint8_t c) {
   }
   uint64_t sums[2];
   _mm_storeu_si128((__m128i *)sums, total);
-  return sums[0] + sums[1] + mm__count_byte_scalar(hay + i, n - i, c);
+  return sums[0] + sums[1] + count_byte_scalar(hay + i, n - i, c);
 }
 
 // AVX2 kernels (chosen at run time where the CPU has AVX2) ---------------------
@@ -237,54 +237,54 @@ mm__count_byte_sse2(const uint8_t *hay, size_t n, uint8_t c) {
 // only while i <= n - k - 127, so its loads end at or before n - 1.
 
 __attribute__((target("avx2"))) static inline __m256i
-mm__eqv32(const uint8_t *p, __m256i v) {
+eqv32(const uint8_t *p, __m256i v) {
   return _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)p), v);
 }
 
 __attribute__((target("avx2"))) static inline uint64_t
-mm__mask64(__m256i lo, __m256i hi) {
+mask64(__m256i lo, __m256i hi) {
   return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
 }
 
 // The candidates of [i, i + 64) whose bytes at r1 (e0, e1 already compared)
 // and r2 match.
 __attribute__((target("avx2"))) static inline uint64_t
-mm__candidates64(const uint8_t *p, const mm_needle_t *nd, __m256i e0, __m256i e1, __m256i v2) {
-  return mm__mask64(_mm256_and_si256(e0, mm__eqv32(p + nd->r2, v2)),
-                    _mm256_and_si256(e1, mm__eqv32(p + nd->r2 + 32, v2)));
+candidates64(const uint8_t *p, const mm_needle_t *nd, __m256i e0, __m256i e1, __m256i v2) {
+  return mask64(_mm256_and_si256(e0, eqv32(p + nd->r2, v2)),
+                _mm256_and_si256(e1, eqv32(p + nd->r2 + 32, v2)));
 }
 
 __attribute__((target("avx2"))) static int64_t
-mm__find_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+find_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1;
   if (k > n) return -1;
   const __m256i v1 = _mm256_set1_epi8((char)nd->s[r1]), v2 = _mm256_set1_epi8((char)nd->s[nd->r2]);
   size_t i = 0;
   for (; n - k >= 127 && i <= n - k - 127; i += 128) {
     const uint8_t *p = hay + i + r1;
-    __m256i e0 = mm__eqv32(p, v1), e1 = mm__eqv32(p + 32, v1);
-    __m256i e2 = mm__eqv32(p + 64, v1), e3 = mm__eqv32(p + 96, v1);
+    __m256i e0 = eqv32(p, v1), e1 = eqv32(p + 32, v1);
+    __m256i e2 = eqv32(p + 64, v1), e3 = eqv32(p + 96, v1);
     __m256i any = _mm256_or_si256(_mm256_or_si256(e0, e1), _mm256_or_si256(e2, e3));
     if (_mm256_testz_si256(any, any)) continue;
     for (size_t half = 0; half < 2; half++) {
       size_t base = i + half * 64;
-      uint64_t mask = half == 0 ? mm__candidates64(hay + base, nd, e0, e1, v2)
-                                : mm__candidates64(hay + base, nd, e2, e3, v2);
+      uint64_t mask = half == 0 ? candidates64(hay + base, nd, e0, e1, v2)
+                                : candidates64(hay + base, nd, e2, e3, v2);
       while (mask != 0) {
-        size_t at = base + mm__ctz64(mask);
+        size_t at = base + ctz64(mask);
         if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
         mask &= mask - 1;
       }
     }
   }
-  int64_t rest = mm__find_sse2(hay + i, n - i, nd);
+  int64_t rest = find_sse2(hay + i, n - i, nd);
   return rest < 0 ? -1 : rest + (int64_t)i;
 }
 
 // Steps of 128 candidates from the top: [s, s + 128) with s = end - 128 load
 // up to s + (k - 1) + 127 = end + k - 2 <= n - 1.
 __attribute__((target("avx2"))) static int64_t
-mm__rfind_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+rfind_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1;
   if (k > n) return -1;
   const __m256i v1 = _mm256_set1_epi8((char)nd->s[r1]), v2 = _mm256_set1_epi8((char)nd->s[nd->r2]);
@@ -293,26 +293,26 @@ mm__rfind_avx2(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
     size_t s = end - 128;
     end = s;
     const uint8_t *p = hay + s + r1;
-    __m256i e0 = mm__eqv32(p, v1), e1 = mm__eqv32(p + 32, v1);
-    __m256i e2 = mm__eqv32(p + 64, v1), e3 = mm__eqv32(p + 96, v1);
+    __m256i e0 = eqv32(p, v1), e1 = eqv32(p + 32, v1);
+    __m256i e2 = eqv32(p + 64, v1), e3 = eqv32(p + 96, v1);
     __m256i any = _mm256_or_si256(_mm256_or_si256(e0, e1), _mm256_or_si256(e2, e3));
     if (_mm256_testz_si256(any, any)) continue;
     for (size_t half = 2; half-- > 0;) {
       size_t base = s + half * 64;
-      uint64_t mask = half == 0 ? mm__candidates64(hay + base, nd, e0, e1, v2)
-                                : mm__candidates64(hay + base, nd, e2, e3, v2);
+      uint64_t mask = half == 0 ? candidates64(hay + base, nd, e0, e1, v2)
+                                : candidates64(hay + base, nd, e2, e3, v2);
       while (mask != 0) {
-        unsigned bit = mm__top_bit64(mask);
+        unsigned bit = top_bit64(mask);
         if (memcmp(hay + base + bit, nd->s, k) == 0) return (int64_t)(base + bit);
         mask &= ~((uint64_t)1 << bit);
       }
     }
   }
-  return end == 0 ? -1 : mm__rfind_sse2(hay, end + k - 1, nd);
+  return end == 0 ? -1 : rfind_sse2(hay, end + k - 1, nd);
 }
 
 __attribute__((target("avx2"))) static uint64_t
-mm__count_byte_avx2(const uint8_t *hay, size_t n, uint8_t c) {
+count_byte_avx2(const uint8_t *hay, size_t n, uint8_t c) {
   const __m256i needle = _mm256_set1_epi8((char)c);
   const __m256i zero = _mm256_setzero_si256();
   __m256i total = _mm256_setzero_si256();
@@ -329,7 +329,7 @@ mm__count_byte_avx2(const uint8_t *hay, size_t n, uint8_t c) {
   }
   uint64_t sums[4];
   _mm256_storeu_si256((__m256i *)sums, total);
-  return sums[0] + sums[1] + sums[2] + sums[3] + mm__count_byte_sse2(hay + i, n - i, c);
+  return sums[0] + sums[1] + sums[2] + sums[3] + count_byte_sse2(hay + i, n - i, c);
 }
 
 #endif // MM_X86
@@ -347,28 +347,28 @@ mm__count_byte_avx2(const uint8_t *hay, size_t n, uint8_t c) {
 #define MM_NEON_LANES 0x8888888888888888ull
 
 static inline uint64_t
-mm__nibbles(uint8x16_t eq) {
+nibbles(uint8x16_t eq) {
   uint8x8_t narrowed = vshrn_n_u16(vreinterpretq_u16_u8(eq), 4);
   return vget_lane_u64(vreinterpret_u64_u8(narrowed), 0) & MM_NEON_LANES;
 }
 
 static inline uint8x16_t
-mm__eqn16(const uint8_t *p, uint8x16_t v) {
+eqn16(const uint8_t *p, uint8x16_t v) {
   return vceqq_u8(vld1q_u8(p), v);
 }
 
 static int64_t
-mm__find_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+find_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1;
   const uint8x16_t v1 = vdupq_n_u8(nd->s[r1]), v2 = vdupq_n_u8(nd->s[r2]);
   size_t i = 0;
   for (; n - k >= 31 && i <= n - k - 31; i += 32) {
-    uint8x16_t e0 = mm__eqn16(hay + i + r1, v1), e1 = mm__eqn16(hay + i + r1 + 16, v1);
+    uint8x16_t e0 = eqn16(hay + i + r1, v1), e1 = eqn16(hay + i + r1 + 16, v1);
     if (vmaxvq_u8(vorrq_u8(e0, e1)) == 0) continue;
     for (size_t half = 0; half < 2; half++) {
       size_t base = i + half * 16;
-      uint64_t mask = mm__nibbles(vandq_u8(half == 0 ? e0 : e1, mm__eqn16(hay + base + r2, v2)));
+      uint64_t mask = nibbles(vandq_u8(half == 0 ? e0 : e1, eqn16(hay + base + r2, v2)));
       while (mask != 0) {
         size_t at = base + ((unsigned)__builtin_ctzll(mask) >> 2);
         if (memcmp(hay + at, nd->s, k) == 0) return (int64_t)at;
@@ -376,14 +376,14 @@ mm__find_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
       }
     }
   }
-  int64_t rest = mm__find_scalar(hay + i, n - i, nd);
+  int64_t rest = find_scalar(hay + i, n - i, nd);
   return rest < 0 ? -1 : rest + (int64_t)i;
 }
 
 // Steps of 32 candidates from the top: [s, s + 32) with s = end - 32 load up
 // to s + (k - 1) + 31 = end + k - 2 <= n - 1.
 static int64_t
-mm__rfind_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
+rfind_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   const size_t k = nd->k, r1 = nd->r1, r2 = nd->r2;
   if (k > n) return -1;
   const uint8x16_t v1 = vdupq_n_u8(nd->s[r1]), v2 = vdupq_n_u8(nd->s[r2]);
@@ -391,11 +391,11 @@ mm__rfind_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
   while (end >= 32) {
     size_t s = end - 32;
     end = s;
-    uint8x16_t e0 = mm__eqn16(hay + s + r1, v1), e1 = mm__eqn16(hay + s + r1 + 16, v1);
+    uint8x16_t e0 = eqn16(hay + s + r1, v1), e1 = eqn16(hay + s + r1 + 16, v1);
     if (vmaxvq_u8(vorrq_u8(e0, e1)) == 0) continue;
     for (size_t half = 2; half-- > 0;) {
       size_t base = s + half * 16;
-      uint64_t mask = mm__nibbles(vandq_u8(half == 0 ? e0 : e1, mm__eqn16(hay + base + r2, v2)));
+      uint64_t mask = nibbles(vandq_u8(half == 0 ? e0 : e1, eqn16(hay + base + r2, v2)));
       while (mask != 0) {
         unsigned bit = 63u - (unsigned)__builtin_clzll(mask);
         size_t at = base + (bit >> 2);
@@ -404,14 +404,14 @@ mm__rfind_neon(const uint8_t *hay, size_t n, const mm_needle_t *nd) {
       }
     }
   }
-  return end == 0 ? -1 : mm__rfind_scalar(hay, end + k - 1, nd);
+  return end == 0 ? -1 : rfind_scalar(hay, end + k - 1, nd);
 }
 
 // Counts bytes equal to c: compare results (-1 per match) accumulate in byte
 // lanes for at most 255 blocks, then are summed across the vector (at most
 // 255 * 16, which a 16-bit sum holds).
 static uint64_t
-mm__count_byte_neon(const uint8_t *hay, size_t n, uint8_t c) {
+count_byte_neon(const uint8_t *hay, size_t n, uint8_t c) {
   const uint8x16_t needle = vdupq_n_u8(c);
   uint64_t total = 0;
   size_t i = 0;
@@ -423,7 +423,7 @@ mm__count_byte_neon(const uint8_t *hay, size_t n, uint8_t c) {
       lanes = vsubq_u8(lanes, vceqq_u8(vld1q_u8(hay + i), needle));
     total += vaddlvq_u8(lanes);
   }
-  return total + mm__count_byte_scalar(hay + i, n - i, c);
+  return total + count_byte_scalar(hay + i, n - i, c);
 }
 
 #endif // MM_NEON
@@ -436,22 +436,22 @@ typedef struct mm_kernels_s {
   uint64_t (*count_byte)(const uint8_t *, size_t, uint8_t);
 } mm_kernels_t;
 
-static const mm_kernels_t mm__scalar = {mm__find_scalar, mm__rfind_scalar, mm__count_byte_scalar};
+static const mm_kernels_t scalar = {find_scalar, rfind_scalar, count_byte_scalar};
 #ifdef MM_X86
-static const mm_kernels_t mm__sse2 = {mm__find_sse2, mm__rfind_sse2, mm__count_byte_sse2};
-static const mm_kernels_t mm__avx2 = {mm__find_avx2, mm__rfind_avx2, mm__count_byte_avx2};
+static const mm_kernels_t sse2 = {find_sse2, rfind_sse2, count_byte_sse2};
+static const mm_kernels_t search_avx2 = {find_avx2, rfind_avx2, count_byte_avx2};
 #endif
 #ifdef MM_NEON
-static const mm_kernels_t mm__neon = {mm__find_neon, mm__rfind_neon, mm__count_byte_neon};
+static const mm_kernels_t neon = {find_neon, rfind_neon, count_byte_neon};
 #endif
 
 // Set once, before any search runs concurrently; a plain pointer is enough
 // because every value it takes is a valid table.
-static const mm_kernels_t *mm__kernels = NULL;
-static int mm__kernel_level = MM_KERNEL_SCALAR;
+static const mm_kernels_t *search_kernels = NULL;
+static int kernel_level = MM_KERNEL_SCALAR;
 
 static int
-mm__best_level(void) {
+best_level(void) {
 #ifdef MM_X86
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2")) return MM_KERNEL_AVX2;
@@ -466,8 +466,8 @@ mm__best_level(void) {
 // Whether this CPU can run the kernels of a level: the x86 levels are
 // ordered (AVX2 implies SSE2); NEON stands beside them.
 static int
-mm__level_ok(int level) {
-  int best = mm__best_level();
+level_ok(int level) {
+  int best = best_level();
   if (level == MM_KERNEL_SCALAR) return 1;
   if (level == MM_KERNEL_NEON || best == MM_KERNEL_NEON) return level == best;
   return level >= MM_KERNEL_SCALAR && level <= best;
@@ -475,39 +475,39 @@ mm__level_ok(int level) {
 
 int
 mm_search_set_kernel(int level) {
-  if (level == MM_KERNEL_AUTO) level = mm__best_level();
-  if (!mm__level_ok(level)) return -1;
+  if (level == MM_KERNEL_AUTO) level = best_level();
+  if (!level_ok(level)) return -1;
   switch (level) {
 #ifdef MM_X86
   case MM_KERNEL_AVX2:
-    mm__kernels = &mm__avx2;
+    search_kernels = &search_avx2;
     break;
   case MM_KERNEL_SSE2:
-    mm__kernels = &mm__sse2;
+    search_kernels = &sse2;
     break;
 #endif
 #ifdef MM_NEON
   case MM_KERNEL_NEON:
-    mm__kernels = &mm__neon;
+    search_kernels = &neon;
     break;
 #endif
   default:
-    mm__kernels = &mm__scalar;
+    search_kernels = &scalar;
   }
-  mm__kernel_level = level;
+  kernel_level = level;
   return level;
 }
 
 int
 mm_search_kernel(void) {
-  if (mm__kernels == NULL) mm_search_set_kernel(MM_KERNEL_AUTO);
-  return mm__kernel_level;
+  if (search_kernels == NULL) mm_search_set_kernel(MM_KERNEL_AUTO);
+  return kernel_level;
 }
 
 static const mm_kernels_t *
-mm__get_kernels(void) {
-  if (mm__kernels == NULL) mm_search_set_kernel(MM_KERNEL_AUTO);
-  return mm__kernels;
+get_kernels(void) {
+  if (search_kernels == NULL) mm_search_set_kernel(MM_KERNEL_AUTO);
+  return search_kernels;
 }
 
 int64_t
@@ -515,10 +515,10 @@ mm_find(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   if (k == 0) return 0;
   if (k > n) return -1;
   // glibc's memchr is already vectorised; a single byte needs nothing more.
-  if (k == 1) return mm__find_byte(hay, n, needle[0]);
+  if (k == 1) return find_byte(hay, n, needle[0]);
   mm_needle_t nd;
-  mm__plan(&nd, needle, k);
-  return mm__get_kernels()->find(hay, n, &nd);
+  plan(&nd, needle, k);
+  return get_kernels()->find(hay, n, &nd);
 }
 
 int64_t
@@ -526,18 +526,18 @@ mm_rfind(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   if (k == 0) return (int64_t)n;
   if (k > n) return -1;
   mm_needle_t nd;
-  mm__plan(&nd, needle, k);
-  return mm__get_kernels()->rfind(hay, n, &nd);
+  plan(&nd, needle, k);
+  return get_kernels()->rfind(hay, n, &nd);
 }
 
 uint64_t
 mm_count(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k) {
   if (k == 0) return (uint64_t)n + 1;
   if (k > n) return 0;
-  if (k == 1) return mm__get_kernels()->count_byte(hay, n, needle[0]);
-  const mm_kernels_t *kernels = mm__get_kernels();
+  if (k == 1) return get_kernels()->count_byte(hay, n, needle[0]);
+  const mm_kernels_t *kernels = get_kernels();
   mm_needle_t nd;
-  mm__plan(&nd, needle, k);
+  plan(&nd, needle, k);
   uint64_t count = 0;
   size_t i = 0;
   while (n - i >= k) {
@@ -557,10 +557,10 @@ mm_count_span(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k, siz
   if (starts < n && n - starts > k - 1) n = starts + k - 1;
   if (k > n) return 0;
   // Single bytes never overlap and never end past `starts`.
-  if (k == 1) return mm__get_kernels()->count_byte(hay, n, needle[0]);
-  const mm_kernels_t *kernels = mm__get_kernels();
+  if (k == 1) return get_kernels()->count_byte(hay, n, needle[0]);
+  const mm_kernels_t *kernels = get_kernels();
   mm_needle_t nd;
-  mm__plan(&nd, needle, k);
+  plan(&nd, needle, k);
   uint64_t count = 0;
   size_t i = 0;
   while (n - i >= k) {

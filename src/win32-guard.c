@@ -39,12 +39,12 @@
 // code on the faulting thread (not as an asynchronous signal), and no thread
 // touches a map's memory while holding the lock.
 //
-// Gaps. Putting a view back (mm__guard_restore, mm__untomb) frees the zeros
+// Gaps. Putting a view back (guard_restore, mm_win32_untomb) frees the zeros
 // and maps the view again in two steps (Windows has no one-step swap; Wine 8
 // refuses placeholders), with the lock held. A thread touching the range in
 // between (a pool thread writing into a view) faults; its handler waits for
 // the lock, finds the page there again and lets the touch run again, in
-// module code or not (see mm__accessible).
+// module code or not (see guard_accessible).
 //
 // Other threads. While a view is swapped for zeros every thread reading it
 // reads zeros. Each swap is logged (range, and whether it was a truncation);
@@ -57,18 +57,18 @@ typedef struct mm_guard_record_s {
   uintptr_t start, end; // the view's range
   mm_map_t *map;
   int replaced; // the view is swapped for zero-filled memory
-  int linked;   // in mm__guard_records; 0: parked (see mm__guard_remove)
+  int linked;   // in guard_records; 0: parked (see mm__guard_remove)
   struct mm_guard_record_s *next;
 } mm_guard_record_t;
 
-static SRWLOCK mm__guard_lock = SRWLOCK_INIT;
-static mm_guard_record_t *mm__guard_records = NULL;
-static PVOID mm__guard_handle = NULL;
-static uintptr_t mm__image_start = 0, mm__image_end = 0;
+static SRWLOCK guard_lock = SRWLOCK_INIT;
+static mm_guard_record_t *guard_records = NULL;
+static PVOID guard_handle = NULL;
+static uintptr_t image_start = 0, image_end = 0;
 
-static LONG CALLBACK mm__guard_handler(PEXCEPTION_POINTERS info);
-static int mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
-static int mm__accessible(uintptr_t addr, ULONG_PTR kind);
+static LONG CALLBACK guard_handler(PEXCEPTION_POINTERS info);
+static int tomb_retry_locked(uintptr_t addr, ULONG_PTR kind);
+static int guard_accessible(uintptr_t addr, ULONG_PTR kind);
 
 // The calling thread's call bracket (see mm__guard_begin in platform.h): the
 // handler runs on the faulting thread, so it counts a fault inside the range
@@ -76,15 +76,15 @@ static int mm__accessible(uintptr_t addr, ULONG_PTR kind);
 typedef struct mm_guard_slot_s {
   uintptr_t lo, hi;
   uint32_t faults;
-  LONG64 swaps; // mm__swap_count when the call began
+  LONG64 swaps; // swap_count when the call began
 } mm_guard_slot_t;
 
-static _Thread_local mm_guard_slot_t mm__slot;
+static _Thread_local mm_guard_slot_t slot;
 
 // Swaps of views for zeros, on any thread (see "Other threads"): a view is
 // replaced whole, so every call running in it reads zeros, not only the one
 // whose touch faulted. The last MM_SWAP_LOG swaps are kept here, written
-// with the lock held exclusively; mm__swap_count counts them all.
+// with the lock held exclusively; swap_count counts them all.
 #define MM_SWAP_LOG 64
 
 typedef struct mm_swap_s {
@@ -92,49 +92,49 @@ typedef struct mm_swap_s {
   int truncated; // an access violation: Wine's report of a file cut by another process
 } mm_swap_t;
 
-static mm_swap_t mm__swap_log[MM_SWAP_LOG];
-static volatile LONG64 mm__swap_count = 0;
+static mm_swap_t swap_log[MM_SWAP_LOG];
+static volatile LONG64 swap_count = 0;
 
 static LONG64
-mm__swaps_now(void) {
-  return InterlockedCompareExchange64(&mm__swap_count, 0, 0);
+swaps_now(void) {
+  return InterlockedCompareExchange64(&swap_count, 0, 0);
 }
 
 // Whether a view swapped since the calling thread's call began meets its
 // range (1), and whether one of those was a truncation (2); a log that
 // moved past the call counts as both (the call cannot tell what it read).
 static int
-mm__swapped_here(void) {
-  if (mm__slot.lo >= mm__slot.hi) return 0;
-  LONG64 now = mm__swaps_now();
-  if (now == mm__slot.swaps) return 0;
+swapped_here(void) {
+  if (slot.lo >= slot.hi) return 0;
+  LONG64 now = swaps_now();
+  if (now == slot.swaps) return 0;
   int found = 0;
-  AcquireSRWLockShared(&mm__guard_lock);
-  now = mm__swap_count;
-  if (now - mm__slot.swaps > MM_SWAP_LOG) {
+  AcquireSRWLockShared(&guard_lock);
+  now = swap_count;
+  if (now - slot.swaps > MM_SWAP_LOG) {
     found = 3;
   } else {
-    for (LONG64 i = mm__slot.swaps; i < now; i++) {
-      const mm_swap_t *w = &mm__swap_log[i % MM_SWAP_LOG];
-      if (w->start < mm__slot.hi && mm__slot.lo < w->end) found |= 1 | (w->truncated ? 2 : 0);
+    for (LONG64 i = slot.swaps; i < now; i++) {
+      const mm_swap_t *w = &swap_log[i % MM_SWAP_LOG];
+      if (w->start < slot.hi && slot.lo < w->end) found |= 1 | (w->truncated ? 2 : 0);
     }
   }
-  ReleaseSRWLockShared(&mm__guard_lock);
+  ReleaseSRWLockShared(&guard_lock);
   return found;
 }
 
 void
 mm__guard_begin(const void *lo, size_t length) {
-  mm__slot.faults = 0;
-  mm__slot.swaps = mm__swaps_now();
-  mm__slot.lo = (uintptr_t)lo;
-  mm__slot.hi = (uintptr_t)lo + length;
+  slot.faults = 0;
+  slot.swaps = swaps_now();
+  slot.lo = (uintptr_t)lo;
+  slot.hi = (uintptr_t)lo + length;
 }
 
 uint32_t
 mm__guard_here(void) {
-  uint32_t own = *(volatile uint32_t *)&mm__slot.faults;
-  return own != 0 ? own : (mm__swapped_here() != 0);
+  uint32_t own = *(volatile uint32_t *)&slot.faults;
+  return own != 0 ? own : (swapped_here() != 0);
 }
 
 size_t
@@ -150,12 +150,12 @@ mm__guard_runs(const mm_map_t *m) {
 
 int
 mm__guard_here_truncated(void) {
-  return (mm__swapped_here() & 2) != 0;
+  return (swapped_here() & 2) != 0;
 }
 
 void
 mm__guard_end(void) {
-  mm__slot.lo = mm__slot.hi = 0;
+  slot.lo = slot.hi = 0;
 }
 
 // Records are removed before a resize and added after (mm__guard_keeps is 0).
@@ -170,16 +170,16 @@ mm__guard_reinstall(void) {}
 
 // This DLL's address range, from its PE header.
 static void
-mm__image_range(void) {
+image_range(void) {
   HMODULE self = NULL;
   if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
                               GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
-                          (LPCWSTR)(void *)mm__guard_handler, &self))
+                          (LPCWSTR)(void *)guard_handler, &self))
     return;
   const IMAGE_DOS_HEADER *dos = (const IMAGE_DOS_HEADER *)self;
   const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)((const uint8_t *)self + dos->e_lfanew);
-  mm__image_start = (uintptr_t)self;
-  mm__image_end = mm__image_start + nt->OptionalHeader.SizeOfImage;
+  image_start = (uintptr_t)self;
+  image_end = image_start + nt->OptionalHeader.SizeOfImage;
 }
 
 // Whether a frame of this DLL is on the faulting thread's stack: walks the
@@ -189,7 +189,7 @@ mm__image_range(void) {
 // 32-bit x86 has no unwind tables: there only a fault in this DLL's own code
 // counts.
 static int
-mm__in_module(const CONTEXT *at) {
+in_module(const CONTEXT *at) {
 #if defined(_M_X64) || defined(__x86_64__) || defined(_M_ARM64) || defined(__aarch64__)
   ULONG_PTR low = 0, high = 0;
   GetCurrentThreadStackLimits(&low, &high);
@@ -200,7 +200,7 @@ mm__in_module(const CONTEXT *at) {
 #else
     DWORD64 pc = c.Rip, sp = c.Rsp;
 #endif
-    if (pc >= mm__image_start && pc < mm__image_end) return 1;
+    if (pc >= image_start && pc < image_end) return 1;
     if (sp < low || sp + 8 > high) return 0;
     DWORD64 image_base = 0;
     PRUNTIME_FUNCTION f = RtlLookupFunctionEntry(pc, &image_base, NULL);
@@ -227,16 +227,16 @@ mm__in_module(const CONTEXT *at) {
   return 0;
 #else
   uintptr_t pc = (uintptr_t)at->Eip;
-  return pc >= mm__image_start && pc < mm__image_end;
+  return pc >= image_start && pc < image_end;
 #endif
 }
 
-// The view of a record as its map maps it (see mm__map_section).
+// The view of a record as its map maps it (see mm_win32_map_section).
 static void *
-mm__guard_view(mm_map_t *m, void *at) {
-  mm_win_t *w = mm__win(m);
+guard_view(mm_map_t *m, void *at) {
+  mm_win_t *w = mm_win32_win(m);
   uint64_t start = m->offset - m->skew;
-  DWORD access = mm__copy_on_write(m) ? FILE_MAP_COPY : FILE_MAP_WRITE;
+  DWORD access = mm_win32_copy_on_write(m) ? FILE_MAP_COPY : FILE_MAP_WRITE;
   if (w == NULL || w->section == NULL) return NULL;
   return MapViewOfFileEx(w->section, access, (DWORD)(start >> 32), (DWORD)start, m->os_length, at);
 }
@@ -245,11 +245,11 @@ mm__guard_view(mm_map_t *m, void *at) {
 // the lock held exclusively. Between the two calls another thread could take
 // the range; the zero-filled memory then goes back in and the map keeps it.
 static void
-mm__guard_restore(mm_guard_record_t *r) {
+guard_restore(mm_guard_record_t *r) {
   if (!r->replaced) return;
   void *base = (void *)r->start;
   if (!VirtualFree(base, 0, MEM_RELEASE)) return;
-  if (mm__guard_view(r->map, base) == base) {
+  if (guard_view(r->map, base) == base) {
     r->replaced = 0;
     return;
   }
@@ -258,13 +258,13 @@ mm__guard_restore(mm_guard_record_t *r) {
 
 // The last page this thread's handler let run again after a gap (see the
 // handler), and how many times in a row.
-static _Thread_local uintptr_t mm__retry_addr;
-static _Thread_local unsigned mm__retry_count;
+static _Thread_local uintptr_t retry_addr;
+static _Thread_local unsigned retry_count;
 
 // Whether a read (kind 0) or write (kind 1) at addr would succeed now: the
 // page is committed with a protection that allows it.
 static int
-mm__accessible(uintptr_t addr, ULONG_PTR kind) {
+guard_accessible(uintptr_t addr, ULONG_PTR kind) {
   if (kind != 0 && kind != 1) return 0;
   MEMORY_BASIC_INFORMATION mbi;
   if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0) return 0;
@@ -276,7 +276,7 @@ mm__accessible(uintptr_t addr, ULONG_PTR kind) {
 }
 
 static LONG CALLBACK
-mm__guard_handler(PEXCEPTION_POINTERS info) {
+guard_handler(PEXCEPTION_POINTERS info) {
   const EXCEPTION_RECORD *e = info->ExceptionRecord;
   if ((e->ExceptionCode != EXCEPTION_IN_PAGE_ERROR &&
        e->ExceptionCode != EXCEPTION_ACCESS_VIOLATION) ||
@@ -284,72 +284,72 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
     return EXCEPTION_CONTINUE_SEARCH;
   uintptr_t addr = (uintptr_t)e->ExceptionInformation[1];
   LONG verdict = EXCEPTION_CONTINUE_SEARCH;
-  AcquireSRWLockExclusive(&mm__guard_lock);
+  AcquireSRWLockExclusive(&guard_lock);
   // A touch of a view while it was being swapped for a tombstone.
   if (e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
-      mm__tomb_retry_locked(addr, e->ExceptionInformation[0])) {
-    ReleaseSRWLockExclusive(&mm__guard_lock);
+      tomb_retry_locked(addr, e->ExceptionInformation[0])) {
+    ReleaseSRWLockExclusive(&guard_lock);
     return EXCEPTION_CONTINUE_EXECUTION;
   }
   // A touch of a view in the instant it was unmapped and mapped again (a
-  // restore, mm__untomb), with the lock held by the thread doing it: this
+  // restore, mm_win32_untomb), with the lock held by the thread doing it: this
   // handler waited for the lock, and the page is there now. The touch runs
   // again, three times in a row at most for one address: a page that keeps
   // faulting though it looks accessible (Wine reports a cut file's page that
   // way) then goes on to be handled below.
   if (e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION &&
-      mm__accessible(addr, e->ExceptionInformation[0])) {
-    if (mm__retry_addr != addr - addr % 4096) {
-      mm__retry_addr = addr - addr % 4096;
-      mm__retry_count = 0;
+      guard_accessible(addr, e->ExceptionInformation[0])) {
+    if (retry_addr != addr - addr % 4096) {
+      retry_addr = addr - addr % 4096;
+      retry_count = 0;
     }
-    if (mm__retry_count++ < 3) {
-      ReleaseSRWLockExclusive(&mm__guard_lock);
+    if (retry_count++ < 3) {
+      ReleaseSRWLockExclusive(&guard_lock);
       return EXCEPTION_CONTINUE_EXECUTION;
     }
   }
-  mm__retry_count = 0;
-  for (mm_guard_record_t *r = mm__guard_records; r != NULL; r = r->next) {
+  retry_count = 0;
+  for (mm_guard_record_t *r = guard_records; r != NULL; r = r->next) {
     if (addr < r->start || addr >= r->end) continue;
     if (r->replaced) {
       // Another thread swapped the view meanwhile: the touch now succeeds,
       // on zeros, so it counts for this thread's call too.
-      if (addr >= mm__slot.lo && addr < mm__slot.hi) mm__slot.faults++;
+      if (addr >= slot.lo && addr < slot.hi) slot.faults++;
       verdict = EXCEPTION_CONTINUE_EXECUTION;
       break;
     }
-    if (!mm__in_module(info->ContextRecord)) break;
+    if (!in_module(info->ContextRecord)) break;
     void *base = (void *)r->start;
     if (!UnmapViewOfFile(base)) break;
     if (VirtualAlloc(base, r->end - r->start, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) != base) {
       // The range was taken in between: put the view back if possible, and
       // let the fault go on.
-      (void)mm__guard_view(r->map, base);
+      (void)guard_view(r->map, base);
       break;
     }
     r->replaced = 1;
     // Logged for the calls of other threads that read the zeros meanwhile.
-    mm_swap_t *logged = &mm__swap_log[mm__swap_count % MM_SWAP_LOG];
+    mm_swap_t *logged = &swap_log[swap_count % MM_SWAP_LOG];
     logged->start = r->start;
     logged->end = r->end;
     logged->truncated = e->ExceptionCode == EXCEPTION_ACCESS_VIOLATION;
-    InterlockedIncrement64(&mm__swap_count);
+    InterlockedIncrement64(&swap_count);
     mm_map_t *m = r->map;
-    mm_win_t *w = mm__win(m);
+    mm_win_t *w = mm_win32_win(m);
     // An in-page error says why the page could not be read (its NTSTATUS).
     if (w != NULL)
       w->cause = e->ExceptionCode == EXCEPTION_IN_PAGE_ERROR && e->NumberParameters >= 3
                      ? (LONG)e->ExceptionInformation[2]
                      : 0;
-    size_t page = mm__system_info.dwPageSize;
+    size_t page = mm_win32_system_info.dwPageSize;
     size_t offset = (addr - r->start) / page * page;
     if (offset < m->lost_from) m->lost_from = offset;
     InterlockedIncrement((volatile LONG *)&m->faults);
-    if (addr >= mm__slot.lo && addr < mm__slot.hi) mm__slot.faults++;
+    if (addr >= slot.lo && addr < slot.hi) slot.faults++;
     verdict = EXCEPTION_CONTINUE_EXECUTION;
     break;
   }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  ReleaseSRWLockExclusive(&guard_lock);
   return verdict;
 }
 
@@ -367,43 +367,43 @@ mm__guard_handler(PEXCEPTION_POINTERS info) {
 // makes from the range (a WriteFile in flight) stops there instead: a short
 // write or an error. Tombstones are recorded here for the handler.
 
-static mm_span_t *mm__tombs = NULL;
-static size_t mm__tomb_count = 0, mm__tomb_capacity = 0;
+static mm_span_t *guard_tombs = NULL;
+static size_t tomb_count = 0, tomb_capacity = 0;
 
 // Installs the vectored handler once; with the lock held.
 static int
-mm__guard_install_locked(void) {
-  if (mm__guard_handle == NULL) {
-    mm__host();
-    mm__image_range();
+guard_install_locked(void) {
+  if (guard_handle == NULL) {
+    mm_win32_host();
+    image_range();
     // The handler and its records live in this DLL: it stays loaded for the
     // process's life, even when the last worker that loaded it goes.
     HMODULE pinned = NULL;
     (void)GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                             (LPCWSTR)(void *)mm__guard_handler, &pinned);
+                             (LPCWSTR)(void *)guard_handler, &pinned);
     // First in line: V8's own handler (WebAssembly traps) must not see our faults.
-    mm__guard_handle = AddVectoredExceptionHandler(1, mm__guard_handler);
+    guard_handle = AddVectoredExceptionHandler(1, guard_handler);
   }
-  return mm__guard_handle != NULL;
+  return guard_handle != NULL;
 }
 
 // Room for one more tombstone; with the lock held.
 static int
-mm__tomb_reserve_locked(void) {
-  if (mm__tomb_count < mm__tomb_capacity) return 1;
-  size_t capacity = mm__tomb_capacity == 0 ? 16 : mm__tomb_capacity * 2;
-  mm_span_t *tombs = realloc(mm__tombs, capacity * sizeof(*tombs));
+tomb_reserve_locked(void) {
+  if (tomb_count < tomb_capacity) return 1;
+  size_t capacity = tomb_capacity == 0 ? 16 : tomb_capacity * 2;
+  mm_span_t *tombs = realloc(guard_tombs, capacity * sizeof(*tombs));
   if (tombs == NULL) return 0;
-  mm__tombs = tombs;
-  mm__tomb_capacity = capacity;
+  guard_tombs = tombs;
+  tomb_capacity = capacity;
   return 1;
 }
 
 static void
-mm__tomb_forget_locked(void *base) {
-  for (size_t i = 0; i < mm__tomb_count; i++) {
-    if (mm__tombs[i].base == base) {
-      mm__tombs[i] = mm__tombs[--mm__tomb_count];
+tomb_forget_locked(void *base) {
+  for (size_t i = 0; i < tomb_count; i++) {
+    if (guard_tombs[i].base == base) {
+      guard_tombs[i] = guard_tombs[--tomb_count];
       return;
     }
   }
@@ -413,15 +413,15 @@ mm__tomb_forget_locked(void *base) {
 // again: the page is committed now (here, when it was only reserved). With
 // the lock held.
 static int
-mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind) {
-  for (size_t i = 0; i < mm__tomb_count; i++) {
-    uintptr_t start = (uintptr_t)mm__tombs[i].base;
-    if (addr < start || addr - start >= mm__tombs[i].length) continue;
+tomb_retry_locked(uintptr_t addr, ULONG_PTR kind) {
+  for (size_t i = 0; i < tomb_count; i++) {
+    uintptr_t start = (uintptr_t)guard_tombs[i].base;
+    if (addr < start || addr - start >= guard_tombs[i].length) continue;
     if (kind != 0 && kind != 1) return 0;
     MEMORY_BASIC_INFORMATION mbi;
     if (VirtualQuery((void *)addr, &mbi, sizeof(mbi)) == 0) return 0;
     if (mbi.State == MEM_RESERVE) {
-      size_t page = mm__system_info.dwPageSize;
+      size_t page = mm_win32_system_info.dwPageSize;
       return VirtualAlloc((void *)(addr - addr % page), page, MEM_COMMIT, PAGE_READWRITE) != NULL;
     }
     if (mbi.State != MEM_COMMIT || (mbi.Protect & (PAGE_GUARD | PAGE_NOACCESS))) return 0;
@@ -434,31 +434,31 @@ mm__tomb_retry_locked(uintptr_t addr, ULONG_PTR kind) {
 }
 
 // Unmaps a view; while m->retire is set, leaves a tombstone in its place
-// and records it in m->retired.
+// and records it in m->tombstones.
 BOOL
-mm__unmap_view(mm_map_t *m, void *base, size_t length) {
-  if (!m->retire || m->retired_count >= MM_RETIRED_MAX) return UnmapViewOfFile(base);
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  int tomb = mm__guard_install_locked() && mm__tomb_reserve_locked();
+mm_win32_unmap_view(mm_map_t *m, void *base, size_t length) {
+  if (!m->retire || m->tombstone_count >= MM_TOMBSTONES_MAX) return UnmapViewOfFile(base);
+  AcquireSRWLockExclusive(&guard_lock);
+  int tomb = guard_install_locked() && tomb_reserve_locked();
   BOOL ok = UnmapViewOfFile(base);
   // Reserved only: committing would charge the whole range to the commit
   // limit; the handler commits a page when something touches it.
   if (ok && tomb && VirtualAlloc(base, length, MEM_RESERVE, PAGE_READWRITE) == base) {
     mm_span_t span = {base, length};
-    mm__tombs[mm__tomb_count++] = span;
-    m->retired[m->retired_count++] = span;
+    guard_tombs[tomb_count++] = span;
+    m->tombstones[m->tombstone_count++] = span;
   }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  ReleaseSRWLockExclusive(&guard_lock);
   return ok;
 }
 
 void
 mm__tombstone_free(void *base, size_t length) {
   (void)length;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  mm__tomb_forget_locked(base);
+  AcquireSRWLockExclusive(&guard_lock);
+  tomb_forget_locked(base);
   (void)VirtualFree(base, 0, MEM_RELEASE);
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  ReleaseSRWLockExclusive(&guard_lock);
 }
 
 // After a failed resize: when the last tombstone m retired is at base, maps
@@ -466,30 +466,31 @@ mm__tombstone_free(void *base, size_t length) {
 // kept, when there is none or the view cannot be mapped exactly there. A
 // touch of the range in the instant between is not retried by the handler.
 int
-mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view) {
-  mm_win_t *w = mm__win(m);
-  int last = m->retired_count - 1;
-  if (last < 0 || m->retired[last].base != base) return -1;
-  size_t length = m->retired[last].length;
+mm_win32_untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view) {
+  mm_win_t *w = mm_win32_win(m);
+  int last = m->tombstone_count - 1;
+  if (last < 0 || m->tombstones[last].base != base) return -1;
+  size_t length = m->tombstones[last].length;
   mm_error_t ignored;
   int rc = -1;
-  AcquireSRWLockExclusive(&mm__guard_lock);
+  AcquireSRWLockExclusive(&guard_lock);
   if (VirtualFree(base, 0, MEM_RELEASE)) {
-    rc = mm__map_section_at(m, (HANDLE)m->fd, os_length, w->tag, base, 1, section, view, &ignored);
+    rc = mm_win32_map_section_at(m, (HANDLE)m->fd, os_length, w->tag, base, 1, section, view,
+                                 &ignored);
     if (rc < 0 && VirtualAlloc(base, length, MEM_RESERVE, PAGE_READWRITE) == base) {
-      ReleaseSRWLockExclusive(&mm__guard_lock);
+      ReleaseSRWLockExclusive(&guard_lock);
       return -1;
     }
     // The view is back, or the tombstone is lost (the address was taken).
-    mm__tomb_forget_locked(base);
-    m->retired_count = last;
+    tomb_forget_locked(base);
+    m->tombstone_count = last;
   }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  ReleaseSRWLockExclusive(&guard_lock);
   return rc;
 }
 
 // A map's record is allocated once, by its first mm__guard_add, and kept
-// until the map is unmapped (mm__guard_forget): mm__guard_remove only parks
+// until the map is unmapped (mm_win32_guard_forget): mm__guard_remove only parks
 // it (out of the list), so the mm__guard_add after a resize takes it back
 // and cannot fail with the memory already exposed. A map with no record
 // (length 0) gets one before a resize maps anything (mm_map_resize).
@@ -499,19 +500,19 @@ mm__guard_add(mm_map_t *m, mm_error_t *err) {
   int fresh = r == NULL;
   if (fresh) r = calloc(1, sizeof(*r));
   if (r == NULL) return mm__fail(err, "mmap", MM_UV_ENOMEM);
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  int ok = mm__guard_install_locked();
+  AcquireSRWLockExclusive(&guard_lock);
+  int ok = guard_install_locked();
   if (ok && !r->linked) {
     r->start = (uintptr_t)m->os_base;
     r->end = r->start + m->os_length;
     r->map = m;
     r->replaced = 0;
     r->linked = 1;
-    r->next = mm__guard_records;
-    mm__guard_records = r;
+    r->next = guard_records;
+    guard_records = r;
     m->guard = r;
   }
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  ReleaseSRWLockExclusive(&guard_lock);
   if (!ok) {
     if (fresh) free(r);
     return mm__fail(err, "mmap", MM_UV_ENOMEM);
@@ -520,7 +521,7 @@ mm__guard_add(mm_map_t *m, mm_error_t *err) {
 }
 
 void
-mm__guard_forget(mm_map_t *m) {
+mm_win32_guard_forget(mm_map_t *m) {
   mm__guard_remove(m);
   free(m->guard);
   m->guard = NULL;
@@ -530,15 +531,15 @@ void
 mm__guard_remove(mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL || !r->linked) return;
-  AcquireSRWLockExclusive(&mm__guard_lock);
+  AcquireSRWLockExclusive(&guard_lock);
   // The map is about to be unmapped or moved: it must be a view again.
-  mm__guard_restore(r);
+  guard_restore(r);
   if (r->replaced) {
     // The view could not come back: release the zeros, so the unmap that
     // follows has nothing left to do but fail harmlessly.
     (void)VirtualFree((void *)r->start, 0, MEM_RELEASE);
   }
-  for (mm_guard_record_t **p = &mm__guard_records; *p != NULL; p = &(*p)->next) {
+  for (mm_guard_record_t **p = &guard_records; *p != NULL; p = &(*p)->next) {
     if (*p == r) {
       *p = r->next;
       break;
@@ -546,23 +547,23 @@ mm__guard_remove(mm_map_t *m) {
   }
   r->linked = 0;
   r->replaced = 0;
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  ReleaseSRWLockExclusive(&guard_lock);
 }
 
 // Restores a swapped view; every guard call the core makes comes between
 // operations on the map, so no touch of it is in flight.
 static void
-mm__guard_settle(const mm_map_t *m) {
+guard_settle(const mm_map_t *m) {
   mm_guard_record_t *r = m->guard;
   if (r == NULL) return;
-  AcquireSRWLockExclusive(&mm__guard_lock);
-  mm__guard_restore(r);
-  ReleaseSRWLockExclusive(&mm__guard_lock);
+  AcquireSRWLockExclusive(&guard_lock);
+  guard_restore(r);
+  ReleaseSRWLockExclusive(&guard_lock);
 }
 
 uint32_t
 mm__guard_faults(const mm_map_t *m) {
-  mm__guard_settle(m);
+  guard_settle(m);
   return (uint32_t)InterlockedCompareExchange((volatile LONG *)&m->faults, 0, 0);
 }
 
@@ -570,7 +571,7 @@ int
 mm__guard_cause(mm_map_t *m, mm_error_t *err) {
   // STATUS_DISK_FULL: a page written through the map found no room on the
   // disk; anything else (a device or network error) is EIO.
-  mm_win_t *w = mm__win(m);
+  mm_win_t *w = mm_win32_win(m);
   if (w != NULL && (DWORD)w->cause == 0xC000007FUL) return mm__fail(err, "mmap", MM_UV_ENOSPC);
   return mm__fail(err, "mmap", MM_UV_EIO);
 }
@@ -588,7 +589,7 @@ mm__probe_write(uint8_t *p) {
 
 int
 mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
-  mm__guard_settle(m);
+  guard_settle(m);
   size_t lost = m->lost_from;
   if (m->fd == MM_NO_FD) {
     // Without a handle (trackfd false) the file cannot be asked: what
@@ -599,7 +600,7 @@ mm__guard_check(mm_map_t *m, size_t *backed, mm_error_t *err) {
   size_t covered;
   int rc = mm_map_covered(m, &covered, err);
   if (rc < 0) return rc;
-  // The view is the file's again (see mm__guard_settle): whatever the file
+  // The view is the file's again (see guard_settle): whatever the file
   // covers now is backed.
   if (covered >= m->os_length) m->lost_from = SIZE_MAX;
   *backed = covered;

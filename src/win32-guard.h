@@ -35,24 +35,24 @@ typedef struct mm_win_s {
   volatile LONG cause; // the last in-page error's NTSTATUS (see mm__guard_cause)
 } mm_win_t;
 
-mm_win_t *mm__win(mm_map_t *m);
+mm_win_t *mm_win32_win(mm_map_t *m);
 // Whether the view is copy-on-write (see win32.c).
-int mm__copy_on_write(const mm_map_t *m);
-// Looks up what the host executable exports (see win32.c); fills mm__system_info.
-void mm__host(void);
-extern SYSTEM_INFO mm__system_info;
+int mm_win32_copy_on_write(const mm_map_t *m);
+// Looks up what the host executable exports (see win32.c); fills mm_win32_system_info.
+void mm_win32_host(void);
+extern SYSTEM_INFO mm_win32_system_info;
 // Creates the section behind a view and maps it (see win32.c).
-int mm__map_section_at(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag,
-                       void *want, int exact, HANDLE *section_out, void **view_out,
-                       mm_error_t *err);
-int mm__map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag,
-                    void *want, HANDLE *section_out, void **view_out, mm_error_t *err);
+int mm_win32_map_section_at(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag,
+                            void *want, int exact, HANDLE *section_out, void **view_out,
+                            mm_error_t *err);
+int mm_win32_map_section(const mm_map_t *m, HANDLE file, size_t os_length, const wchar_t *tag,
+                         void *want, HANDLE *section_out, void **view_out, mm_error_t *err);
 // Unmaps [base, base + length) of m's view, leaving a tombstone where m->retire
 // asks for one (win32-guard.c).
-BOOL mm__unmap_view(mm_map_t *m, void *base, size_t length);
+BOOL mm_win32_unmap_view(mm_map_t *m, void *base, size_t length);
 // Frees m's guard record (parked by mm__guard_remove) once the map is unmapped.
-void mm__guard_forget(mm_map_t *m);
+void mm_win32_guard_forget(mm_map_t *m);
 // Takes back a tombstone left at base and maps the view there (win32-guard.c).
-int mm__untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view);
+int mm_win32_untomb(mm_map_t *m, void *base, size_t os_length, HANDLE *section, void **view);
 
 #endif

@@ -11,25 +11,25 @@
 #include "platform.h"
 
 // win32.c's translation of a Windows error into libuv's numbers (node:fs's).
-int mm__win_translate(unsigned long code);
+int mm_win32_translate(unsigned long code);
 
 // The name as UTF-16 (NULL with *code set on failure). Windows names are
 // used as they are: no prefix, as in Python ("Local\" and "Global\" pick a
 // namespace).
 static wchar_t *
-mm__shm_wide(const char *name, int *code) {
+shm_wide(const char *name, int *code) {
   int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, NULL, 0);
   if (n <= 0) {
-    *code = mm__win_translate(GetLastError());
+    *code = mm_win32_translate(GetLastError());
     return NULL;
   }
   wchar_t *w = malloc((size_t)n * sizeof(wchar_t));
   if (w == NULL) {
-    *code = mm__win_translate(ERROR_NOT_ENOUGH_MEMORY);
+    *code = mm_win32_translate(ERROR_NOT_ENOUGH_MEMORY);
     return NULL;
   }
   if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, w, n) != n) {
-    *code = mm__win_translate(GetLastError());
+    *code = mm_win32_translate(GetLastError());
     free(w);
     return NULL;
   }
@@ -42,7 +42,7 @@ mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *hol
              uint64_t *size_out, mm_error_t *err) {
   (void)mode; // Windows sections have security descriptors, not POSIX modes.
   int code;
-  wchar_t *wname = mm__shm_wide(name, &code);
+  wchar_t *wname = shm_wide(name, &code);
   if (wname == NULL) return mm__fail(err, "shm_open", code);
   HANDLE section;
   if (create) {
@@ -55,13 +55,13 @@ mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *hol
     if (section != NULL && GetLastError() == ERROR_ALREADY_EXISTS) {
       CloseHandle(section);
       free(wname);
-      return mm__fail(err, "shm_open", mm__win_translate(ERROR_ALREADY_EXISTS));
+      return mm__fail(err, "shm_open", mm_win32_translate(ERROR_ALREADY_EXISTS));
     }
   } else {
     section = OpenFileMappingW(FILE_MAP_READ, FALSE, wname);
   }
   if (section == NULL) {
-    code = mm__win_translate(GetLastError());
+    code = mm_win32_translate(GetLastError());
     free(wname);
     return mm__fail(err, "shm_open", code);
   }
@@ -71,13 +71,13 @@ mm__shm_open(const char *name, int create, uint64_t size, int mode, mm_fd_t *hol
   // size in whole pages.
   void *view = MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
   if (view == NULL) {
-    code = mm__win_translate(GetLastError());
+    code = mm_win32_translate(GetLastError());
     CloseHandle(section);
     return mm__fail(err, "mmap", code);
   }
   MEMORY_BASIC_INFORMATION info;
   SIZE_T got = VirtualQuery(view, &info, sizeof(info));
-  code = got == 0 ? mm__win_translate(GetLastError()) : 0;
+  code = got == 0 ? mm_win32_translate(GetLastError()) : 0;
   UnmapViewOfFile(view);
   if (got == 0) {
     CloseHandle(section);

@@ -10,7 +10,7 @@ const util = require('util')
 const { spawn, spawnSync } = require('child_process')
 const mmap = require('..')
 const helpers = require('./helpers')
-const { root, tempDir, tempFile, captureThrow } = helpers
+const { root, tempDir, tempFile, captureThrow, skip } = helpers
 const writer = require('./fixtures/reliability-writer')
 
 const { Mmap, PAGESIZE, MAP_PRIVATE } = mmap
@@ -278,7 +278,7 @@ describe('failed operations change nothing', function () {
   // RLIMIT_FSIZE makes ftruncate() fail with EFBIG (Node ignores the
   // SIGXFSZ that comes with it). A full disk is tried with a tmpfs below.
   it('a resize() past RLIMIT_FSIZE fails with EFBIG and changes nothing; one within the limit works', function () {
-    if (isWindows) this.skip('Windows has no RLIMIT_FSIZE')
+    if (isWindows) skip(this, 'Windows has no RLIMIT_FSIZE')
     const dir = fs.mkdtempSync(path.join(tempDir(), 'fsize-'))
     // ulimit -f counts 512-byte blocks in POSIX sh: 64 blocks = 32 KiB.
     const r = spawnSync('sh', ['-c', `ulimit -f 64 && exec "${process.execPath}" "${fixture('reliability-full.js')}" fsize "${dir}"`],
@@ -300,11 +300,11 @@ describe('failed operations change nothing', function () {
   })
 
   it('writes into pages a full tmpfs cannot back fail with a coded error, write nothing and do not crash', function () {
-    if (!isLinux) this.skip('needs Linux mount namespaces to mount a small tmpfs')
+    if (!isLinux) skip(this, 'needs Linux mount namespaces to mount a small tmpfs')
     const probe = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0"', tempDir()],
       { encoding: 'utf8' })
     if (probe.error || probe.status !== 0) {
-      this.skip(`cannot mount a small tmpfs here (unshare -rm: ${probe.error ? probe.error.code : probe.stderr.trim()})`)
+      skip(this, `cannot mount a small tmpfs here (unshare -rm: ${probe.error ? probe.error.code : probe.stderr.trim()})`)
     }
     // The mount lives in the child's own mount namespace and goes with it.
     const dir = fs.mkdtempSync(path.join(tempDir(), 'tmpfs-'))
@@ -334,7 +334,7 @@ describe('create/close cycles under stress', function () {
   // MMAP_NATIVE_TEST_SCALE scales the cycles down in the emulated stages (helpers.scaled).
   const cycles = helpers.scaled(20000)
   it(`${cycles.toLocaleString('en-US')} cycles of scripts/stress.js leave mappings, descriptors and RSS flat`, function () {
-    if (!isLinux) this.skip('counts mappings and descriptors in /proc (Linux)')
+    if (!isLinux) skip(this, 'counts mappings and descriptors in /proc (Linux)')
     const r = spawnSync(process.execPath, ['--expose-gc', path.join(root, 'scripts', 'stress.js'), '--count', String(cycles)],
       { encoding: 'utf8', timeout: helpers.slow(120000) })
     assert.deepStrictEqual([r.status, r.signal], [0, null], `${r.stdout}\n${r.stderr}`)

@@ -148,7 +148,7 @@ describe('examples: grep.js', function () {
   it('finds lines past 4 GiB of a sparse file, with the right line numbers (-F: find)', function () {
     needs64Bit(this, 'the example maps the whole 4 GiB file')
     const file = bigFile()
-    if (file === null) this.skip('the filesystem will not make sparse files')
+    if (file === null) skip(this, 'the filesystem will not make sparse files')
     const r = example('grep.js', ['-n', '-F', 'error', file])
     assert.strictEqual(r.stderr, '')
     assert.strictEqual(r.stdout, '3:x error\n6:late error line\n')
@@ -157,7 +157,7 @@ describe('examples: grep.js', function () {
   it('finds regular-expression matches that straddle the 64 MiB search windows', function () {
     const cut = 64 * MiB
     const file = sparseWith(3 * cut, [[cut - 6, '\nfirst error here\n'], [2 * cut - 2, '\nsecond error\n'], [3 * cut, '\nlast error']])
-    if (file === null) this.skip('the filesystem will not make sparse files')
+    if (file === null) skip(this, 'the filesystem will not make sparse files')
     files.push(file)
     const r = example('grep.js', ['-n', '[a-z]+ error( [a-z]+)?$', file])
     assert.strictEqual(r.stderr, '')
@@ -229,7 +229,7 @@ describe('examples: line-index.js', function () {
   it('reaches lines past 4 GiB of a sparse file (offsets beyond 32 bits)', function () {
     needs64Bit(this, 'the example maps the whole 4 GiB file')
     const file = bigFile()
-    if (file === null) this.skip('the filesystem will not make sparse files')
+    if (file === null) skip(this, 'the filesystem will not make sparse files')
     removeFile(`${file}.lines`)
     const r = example('line-index.js', ['get', file, '7', '1', '3', '6'])
     assert.strictEqual(r.stderr, '')

@@ -25,10 +25,6 @@ const res = helpers.resources()
 const { files, track, cleanup, anonymous } = res
 
 // A shared map of a temp file holding `contents`.
-function mapOf (contents, options) {
-  return res.mapFile(contents, 0, options).m
-}
-
 // The reference: CPython's bytes.find/rfind/count over bigint bounds (null:
 // the default), ADJUST_INDICES included: start is never clamped upwards.
 function adjust (start, end, length) {
@@ -171,7 +167,7 @@ for (const [level, name] of KERNELS) {
     it(`match bytes.find/rfind/count for ${INDEX_TITLE} and every needle form`, function () {
       const bad = []
       for (const hay of HAYSTACKS) {
-        const m = mapOf(hay)
+        const m = res.mapOf(hay)
         for (const bytes of needlesFor(hay)) {
           for (const [form, sub] of needleForms([...bytes])) {
             for (const s of INDICES) {
@@ -192,7 +188,7 @@ for (const [level, name] of KERNELS) {
 
     it('treats omitted, undefined and null bounds as defaults and accepts bigints and huge values', function () {
       const hay = HAYSTACKS[0]
-      const m = mapOf(hay)
+      const m = res.mapOf(hay)
       const bounds = [undefined, null, 0, 3, -3, 16, 17, 100, -100, 0n, 4n, -4n, 16n, 17n, -17n,
         2n ** 63n - 1n, -(2n ** 63n), 2 ** 53, -(2 ** 53), 2 ** 60, -(2 ** 60), Number.MAX_SAFE_INTEGER]
       const bad = []
@@ -217,7 +213,7 @@ for (const [level, name] of KERNELS) {
     })
 
     it('rejects bounds outside the signed 64-bit range with ERR_OUT_OF_RANGE, as Python\'s OverflowError', function () {
-      const m = mapOf(HAYSTACKS[0])
+      const m = res.mapOf(HAYSTACKS[0])
       for (const bound of [2n ** 63n, -(2n ** 63n) - 1n, 2n ** 64n, -(10n ** 20n), 2 ** 63, -(2 ** 64)]) {
         for (const method of ['find', 'rfind', 'count']) {
           assert.throws(() => m[method]('a', bound), { code: 'ERR_OUT_OF_RANGE' }, `${method}(a, ${bound})`)
@@ -228,7 +224,7 @@ for (const [level, name] of KERNELS) {
 
     it('starts find and rfind at the current position when start is omitted, undefined or null', function () {
       const hay = HAYSTACKS[0]
-      const m = mapOf(hay)
+      const m = res.mapOf(hay)
       const bad = []
       for (let pos = 0; pos <= 16; pos++) {
         assert.strictEqual(m.seek(pos), pos)
@@ -253,7 +249,7 @@ for (const [level, name] of KERNELS) {
     })
 
     it('pins the documented examples (gh-151021: a start past the end finds nothing)', function () {
-      const m = mapOf(Buffer.from('one two ones'))
+      const m = res.mapOf(Buffer.from('one two ones'))
       assert.strictEqual(m.find('one'), 0)
       assert.strictEqual(m.find('ones'), 8)
       assert.strictEqual(m.find('one', 0, -1), 0)
@@ -280,14 +276,14 @@ for (const [level, name] of KERNELS) {
       assert.strictEqual(m.count('one'), 2)
       assert.strictEqual(m.find('one two ones!'), -1)
       // The needle is UTF-8: 'é' is two bytes.
-      const u = mapOf(Buffer.from('caf\xc3\xa9 caf\xe9', 'latin1'))
+      const u = res.mapOf(Buffer.from('caf\xc3\xa9 caf\xe9', 'latin1'))
       assert.strictEqual(u.find('é'), 3)
       assert.strictEqual(u.rfind('é'), 3)
       assert.strictEqual(u.find(Buffer.from([0xe9])), 9)
     })
 
     it('searches a length-0 map', function () {
-      const m = mapOf(Buffer.alloc(0))
+      const m = res.mapOf(Buffer.alloc(0))
       assert.strictEqual(m.length, 0)
       assert.strictEqual(m.find(''), 0)
       assert.strictEqual(m.rfind(''), 0)
@@ -301,7 +297,7 @@ for (const [level, name] of KERNELS) {
     })
 
     it('searches read-only maps', function () {
-      const m = mapOf(Buffer.from('xxabcxxabc'), { access: ACCESS_READ })
+      const m = res.mapOf(Buffer.from('xxabcxxabc'), { access: ACCESS_READ })
       assert.strictEqual(m.find('abc'), 2)
       assert.strictEqual(m.rfind('abc'), 7)
       assert.strictEqual(m.count('abc'), 2)
@@ -465,7 +461,7 @@ describe('find, rfind and count argument errors', function () {
 
   for (const method of ['find', 'rfind', 'count']) {
     it(`${method} rejects a needle that is not bytes-like or a string`, function () {
-      const m = mapOf(Buffer.from('abcabc'))
+      const m = res.mapOf(Buffer.from('abcabc'))
       for (const sub of [97, null, undefined, {}, [97], true, 97n, Symbol('a')]) {
         const err = helpers.captureThrow(() => m[method](sub))
         assert.ok(err instanceof TypeError, String(err))
@@ -474,7 +470,7 @@ describe('find, rfind and count argument errors', function () {
     })
 
     it(`${method} rejects non-integer and non-numeric bounds`, function () {
-      const m = mapOf(Buffer.from('abcabc'))
+      const m = res.mapOf(Buffer.from('abcabc'))
       for (const args of [['a', 1.5], ['a', 0, 1.5], ['a', NaN], ['a', 0, Infinity], ['a', -Infinity]]) {
         const err = helpers.captureThrow(() => m[method](...args))
         assert.ok(err instanceof RangeError, String(err))
@@ -488,7 +484,7 @@ describe('find, rfind and count argument errors', function () {
     })
 
     it(`${method} on a closed map throws ERR_MMAP_CLOSED after the argument checks`, function () {
-      const m = mapOf(Buffer.from('abcabc'))
+      const m = res.mapOf(Buffer.from('abcabc'))
       m.close()
       for (const args of [['a'], ['a', 0, 3], [Buffer.from('a')], ['']]) {
         const err = helpers.captureThrow(() => m[method](...args))
@@ -500,8 +496,8 @@ describe('find, rfind and count argument errors', function () {
     })
 
     it(`${method} rejects a needle whose buffer was detached`, function () {
-      const m = mapOf(Buffer.from('abcabc'))
-      const other = mapOf(Buffer.from('abc'))
+      const m = res.mapOf(Buffer.from('abcabc'))
+      const other = res.mapOf(Buffer.from('abc'))
       const view = other.subarray(0, 2)
       other.close()
       assert.strictEqual(view.byteLength, 0)

@@ -5,7 +5,7 @@
 // written pages (mappings per map). Each probe runs in a child process whose exit the test
 // asserts; the racing ones loop long enough to fail reliably on the code before the fix.
 const assert = require('assert')
-const { runChild, tempFile, removeFile } = require('./helpers')
+const { runChild, tempFile, removeFile, posixOnly } = require('./helpers')
 
 const mmap = require('..')
 const PAGE = mmap.PAGESIZE
@@ -20,9 +20,10 @@ function child (code, timeout = 60000) {
   return { status: r.status, signal: r.signal, out, stderr: r.stderr }
 }
 
-const posixDescribe = process.platform === 'win32' ? describe.skip : describe
-
-posixDescribe('fault guard races', function () {
+describe('fault guard races', function () {
+  before(function () {
+    posixOnly(this, 'SIGBUS, fork and the POSIX fault guard')
+  })
   this.timeout(120000)
 
   it('survives process.on(\'SIGBUS\') listeners added and removed while worker threads fault', function () {

@@ -4,7 +4,7 @@
 // other threads, a failed resize, flush over a lost range. Each probe runs in a child process
 // whose exit the test asserts (a broken guard kills it by SIGBUS).
 const assert = require('assert')
-const { runChild, tempFile, removeFile } = require('./helpers')
+const { runChild, tempFile, removeFile, skip, posixOnly, linuxOnly } = require('./helpers')
 
 const mmap = require('..')
 const PAGE = mmap.PAGESIZE
@@ -36,9 +36,10 @@ function probe (body, { size = 3 * PAGE, timeout = 60000 } = {}) {
   }
 }
 
-const posixDescribe = process.platform === 'win32' ? describe.skip : describe
-
-posixDescribe('fault guard under concurrency', function () {
+describe('fault guard under concurrency', function () {
+  before(function () {
+    posixOnly(this, 'SIGBUS, fork and the POSIX fault guard')
+  })
   this.timeout(120000)
 
   it('survives close() while pool threads touch a view of a truncated file, and still guards afterwards', function () {
@@ -252,7 +253,7 @@ posixDescribe('fault guard under concurrency', function () {
   })
 
   it('leaves the map and m.buffer working after a resize() that failed (sealed memfd)', function () {
-    if (process.platform !== 'linux') this.skip()
+    linuxOnly(this, 'memfd seals')
     // A memfd sealed against shrinking (3 pages, 1 mapped): resize(2 * PAGE) grows
     // the map, then cannot shrink the file back to 2 pages (EPERM) and undoes itself.
     // Run the probe under python3, which creates the memfd with F_SEAL_SHRINK on fd 3.
@@ -276,7 +277,7 @@ sys.stdout.write(r.stdout); sys.stderr.write(r.stderr); sys.exit(r.returncode if
       view[0] = 7
       console.log(JSON.stringify({ err, length: m.length, view: view.length, first: m.get(0), bufLen: m.buffer.byteLength }))
     `], { encoding: 'utf8' })
-    if (py.error) this.skip()
+    if (py.error) skip(this, `no python3 to make the sealed memfd (${py.error.code})`)
     assert.strictEqual(py.status, 0, py.stderr)
     const out = JSON.parse(py.stdout.trim().split('\n').pop())
     assert.deepStrictEqual(out, { err: 'EPERM', length: PAGE, view: 4, first: 7, bufLen: PAGE })

@@ -113,17 +113,48 @@ function assertCode (fn, Ctor, code) {
   return err
 }
 
+// An OS error in node:fs's shape: exactly an Error, code one of codes, a negative errno that
+// names the code, syscall one of syscalls, and the message `CODE: description, syscall` (then
+// the path, if any, and a note in parentheses). errOrFn: the error, or a function that must throw it. Returns the error.
+function assertOsError (errOrFn, codes, syscalls) {
+  const err = typeof errOrFn === 'function' ? captureThrow(errOrFn) : errOrFn
+  codes = [].concat(codes)
+  syscalls = [].concat(syscalls)
+  assert.ok(err instanceof Error, `expected an Error, got ${err}`)
+  assert.strictEqual(err.constructor, Error, `expected an Error, got ${err.name}: ${err.message}`)
+  assert.ok(codes.includes(err.code), `unexpected code ${err.code}, expected ${codes} (${err.message})`)
+  assert.strictEqual(typeof err.errno, 'number')
+  assert.ok(err.errno < 0, `errno ${err.errno} should be negative, as node:fs reports it`)
+  assert.strictEqual(util.getSystemErrorName(err.errno), err.code)
+  assert.ok(syscalls.includes(err.syscall), `unexpected syscall ${err.syscall}, expected ${syscalls}`)
+  assert.ok(err.message.startsWith(`${err.code}: `), err.message)
+  const tail = err.path === undefined ? `, ${err.syscall}` : `, ${err.syscall} '${err.path}'`
+  // A note in parentheses may follow (why the module raised it).
+  assert.ok(err.message.endsWith(tail) || err.message.includes(`${tail} (`), err.message)
+  return err
+}
+
 // Skips the running test, saying why in its title (mocha's skip() takes none). From a
 // beforeEach hook it is the test the hook runs for.
 function skip (ctx, reason) {
-  const test = ctx.test.type === 'hook' ? ctx.currentTest : ctx.test
+  // In a before() hook there is no current test: the suite's title says it, for all its tests.
+  const test = ctx.test.type === 'hook' ? (ctx.currentTest || ctx.test.parent) : ctx.test
   test.title += ` (skipped: ${reason})`
   ctx.skip()
 }
 
-// Skips a test of something Windows does not have, with the reason.
+// Platform-only tests, one idiom: the test (or a before() hook of a describe(), for all of its
+// tests) calls one of these first; elsewhere it is skipped with the reason in its title.
 function posixOnly (ctx, reason) {
   if (isWindows) skip(ctx, `POSIX only: ${reason}`)
+}
+
+function windowsOnly (ctx, reason) {
+  if (!isWindows) skip(ctx, `Windows only: ${reason}`)
+}
+
+function linuxOnly (ctx, reason) {
+  if (!isLinux) skip(ctx, `Linux only: ${reason}`)
 }
 
 // Skips a test that maps more than a 32-bit process can address (4 GiB, less what the
@@ -206,7 +237,12 @@ function resources ({ ignoreClosedFds = false } = {}) {
     files.length = 0
   }
 
-  return { maps, fds, files, track, file, openFd, closeFd, mapFile, anonymous, cleanup }
+  // The map alone of mapFile(contents) (a string is taken as latin1 bytes).
+  function mapOf (contents, options) {
+    return mapFile(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents, 0, options).m
+  }
+
+  return { maps, fds, files, track, file, openFd, closeFd, mapFile, mapOf, anonymous, cleanup }
 }
 
 // Bytes that differ from their neighbours across page boundaries, so a map shifted by any
@@ -278,8 +314,11 @@ module.exports = {
   runChildJson,
   captureThrow,
   assertCode,
+  assertOsError,
   skip,
   posixOnly,
+  windowsOnly,
+  linuxOnly,
   needsProc,
   resources,
   pattern,

@@ -2,7 +2,7 @@
 // leaks.test.js: many maps, resizes, flushes, views and failed maps leave no mappings and no
 // descriptors behind (counted in /proc/self/maps and /proc/self/fd of a child process).
 const assert = require('assert')
-const { tempFile, sparseFile, removeFile, runChildJson, needsProc, scaled } = require('./helpers')
+const { tempFile, sparseFile, removeFile, runChildJson, needsProc, scaled, skip } = require('./helpers')
 
 // The rounds of the loops below; MMAP_NATIVE_TEST_SCALE scales them down in the emulated stages.
 const MAPS = scaled(20000)
@@ -282,7 +282,7 @@ describe('leaks', function () {
     const MAX = Math.min(require('buffer').constants.MAX_LENGTH, 2 ** 32)
     const size = MAX + 65536
     const file = sparseFile(size)
-    if (file === null) this.skip('the filesystem will not make a sparse file')
+    if (file === null) skip(this, 'the filesystem will not make a sparse file')
     const r = probe(`run(async () => {
       const file = ${JSON.stringify(file)}
       await collect()

@@ -298,7 +298,7 @@ describe('views outlive the Mmap object', function () {
     const MAX = Math.min(require('buffer').constants.MAX_LENGTH, 2 ** 32)
     const size = MAX + 8192
     const file = sparseFile(size)
-    if (file === null) this.skip('the filesystem will not make a sparse file')
+    if (file === null) skip(this, 'the filesystem will not make a sparse file')
     const r = probe(`run(async () => {
       const file = ${JSON.stringify(file)}
       const holder = []

@@ -14,10 +14,6 @@ const KERNELS = [[1, 'scalar'], [2, 'SSE2'], [3, 'AVX2']].filter(([level]) => le
 const { skip, assertCode } = helpers
 const res = helpers.resources()
 
-function mapOf (contents, options) {
-  return res.mapFile(contents, 0, options).m
-}
-
 // The reference: the lines of bytes[start:end] as Python's readline yields
 // them, with the options applied, and their start offsets.
 function reference (bytes, start, end, { keepEnds = false, crlf = false } = {}) {
@@ -48,7 +44,7 @@ describe('lines() and lineOffsets()', function () {
   })
 
   it('yields lines without their newline, a last line without one, and nothing for an empty range', function () {
-    const m = mapOf('ab\ncd\n\nlast')
+    const m = res.mapOf('ab\ncd\n\nlast')
     assert.deepStrictEqual(collect(m.lines()).map(String), ['ab', 'cd', '', 'last'])
     assert.deepStrictEqual([...m.lines(3, 3)], [])
     assert.deepStrictEqual([...m.lines(100)], [])
@@ -57,14 +53,14 @@ describe('lines() and lineOffsets()', function () {
   })
 
   it('keeps the newline with keepEnds and strips a \\r before \\n with crlf', function () {
-    const m = mapOf('a\r\nb\rc\r\n\r\nd\r')
+    const m = res.mapOf('a\r\nb\rc\r\n\r\nd\r')
     assert.deepStrictEqual(collect(m.lines(0, undefined, { keepEnds: true })).map(String), ['a\r\n', 'b\rc\r\n', '\r\n', 'd\r'])
     assert.deepStrictEqual(collect(m.lines(0, undefined, { crlf: true })).map(String), ['a', 'b\rc', '', 'd\r'])
     assert.deepStrictEqual(collect(m.lines(0, undefined, { crlf: true, keepEnds: true })).map(String), ['a\r\n', 'b\rc\r\n', '\r\n', 'd\r'])
   })
 
   it('yields zero-copy Buffers over the map', function () {
-    const m = mapOf('hello\nworld\n')
+    const m = res.mapOf('hello\nworld\n')
     const [first] = m.lines()
     assert.ok(Buffer.isBuffer(first))
     assert.strictEqual(first.toString('latin1'), 'hello')
@@ -75,14 +71,14 @@ describe('lines() and lineOffsets()', function () {
   })
 
   it('returns line starts as a Float64Array, a trailing newline starting no line', function () {
-    const m = mapOf('ab\ncd\n')
+    const m = res.mapOf('ab\ncd\n')
     const offsets = m.lineOffsets()
     assert.ok(offsets instanceof Float64Array)
     assert.deepStrictEqual([...offsets], [0, 3])
     assert.deepStrictEqual([...m.lineOffsets(1)], [1, 3])
     assert.deepStrictEqual([...m.lineOffsets(2, 4)], [2, 3])
     assert.deepStrictEqual([...m.lineOffsets(6)], [])
-    assert.deepStrictEqual([...mapOf('x').lineOffsets()], [0])
+    assert.deepStrictEqual([...res.mapOf('x').lineOffsets()], [0])
   })
 
   for (const [level, name] of KERNELS) {
@@ -94,7 +90,7 @@ describe('lines() and lineOffsets()', function () {
         fc.nat(800), fc.nat(800), fc.boolean(), fc.boolean(),
         (arr, a, b, keepEnds, crlf) => {
           const bytes = Buffer.from(arr.length ? arr : [65])
-          const m = mapOf(bytes)
+          const m = res.mapOf(bytes)
           try {
             const start = Math.min(a, bytes.length)
             const end = Math.max(start, Math.min(b, bytes.length))
@@ -117,7 +113,7 @@ describe('lines() and lineOffsets()', function () {
       parts.push('x'.repeat(len))
     }
     const bytes = Buffer.from(parts.join('\n'))
-    const m = mapOf(bytes)
+    const m = res.mapOf(bytes)
     for (const opts of [{}, { keepEnds: true }]) {
       const want = reference(bytes, 0, bytes.length, opts)
       assert.deepStrictEqual(collect(m.lines(0, undefined, opts)), want.lines)
@@ -135,12 +131,12 @@ describe('lines() and lineOffsets()', function () {
       lines.config.maxView = 64
       lines.config.window = 40
       const bytes = Buffer.from(Array.from({ length: 30 }, (_, i) => 'l'.repeat(i % 13) + i).join('\n'))
-      const m = mapOf(bytes)
+      const m = res.mapOf(bytes)
       const want = reference(bytes, 0, bytes.length)
       assert.deepStrictEqual(collect(m.lines()), want.lines)
       assert.deepStrictEqual(collect(m.lines(5, bytes.length - 3)), reference(bytes, 5, bytes.length - 3).lines)
       // A line longer than a window gets a window of its own.
-      const long = mapOf(Buffer.from('a'.repeat(50) + '\nb\n' + 'c'.repeat(45)))
+      const long = res.mapOf(Buffer.from('a'.repeat(50) + '\nb\n' + 'c'.repeat(45)))
       assert.deepStrictEqual(collect(long.lines()).map(String), ['a'.repeat(50), 'b', 'c'.repeat(45)])
     } finally {
       Object.assign(lines.config, saved)
@@ -166,7 +162,7 @@ describe('lines() and lineOffsets()', function () {
   })
 
   it('checks its arguments like the other methods', function () {
-    const m = mapOf('a\nb\n')
+    const m = res.mapOf('a\nb\n')
     for (const bad of ['1', 1.5, NaN, {}, Symbol('x')]) {
       assertCode(() => m.lines(bad), bad === 1.5 || Number.isNaN(bad) ? RangeError : TypeError,
         bad === 1.5 || Number.isNaN(bad) ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_TYPE')
@@ -188,13 +184,13 @@ describe('lines() and lineOffsets()', function () {
 
   it('fails with a coded error when the map is closed or resized during iteration', function () {
     const text = 'line\n'.repeat(3 * lines.BATCH)
-    const closing = mapOf(text)
+    const closing = res.mapOf(text)
     const it = closing.lines()
     assert.strictEqual(String(it.next().value), 'line')
     closing.close()
     assertCode(() => it.next(), Error, 'ERR_MMAP_CLOSED')
 
-    const resizing = mapOf(text)
+    const resizing = res.mapOf(text)
     const it2 = resizing.lines()
     it2.next()
     resizing.resize(10)
@@ -205,7 +201,7 @@ describe('lines() and lineOffsets()', function () {
   })
 
   it('stops when the loop breaks (return())', function () {
-    const m = mapOf('a\nb\nc\n')
+    const m = res.mapOf('a\nb\nc\n')
     const it = m.lines()
     // eslint-disable-next-line no-unreachable-loop -- break is what calls return()
     for (const line of it) {
@@ -220,7 +216,7 @@ describe('readline() fast path', function () {
   afterEach(() => res.cleanup())
 
   it('returns copies that later writes to the map do not change', function () {
-    const m = mapOf('first\nsecond\n')
+    const m = res.mapOf('first\nsecond\n')
     const line = m.readline()
     m.seek(0)
     m.write(Buffer.from('FIRST'))
@@ -231,18 +227,18 @@ describe('readline() fast path', function () {
 
   it('sees bytes written through a view, and lines longer than a slab', function () {
     const big = 'z'.repeat(70000)
-    const m = mapOf(`ab\n${big}\nc`)
+    const m = res.mapOf(`ab\n${big}\nc`)
     new Uint8Array(m.buffer)[1] = 10
     assert.deepStrictEqual([m.readline(), m.readline(), m.readline(), m.readline(), m.readline(), m.readline()].map(String),
       ['a\n', '\n', big + '\n', 'c', '', ''])
   })
 
   it('fails with ERR_MMAP_CLOSED after close(), also for a map whose number was reused', function () {
-    const a = mapOf('a\n')
+    const a = res.mapOf('a\n')
     a.readline()
     a.close()
     assertCode(() => a.readline(), Error, 'ERR_MMAP_CLOSED')
-    const b = mapOf('b\n')
+    const b = res.mapOf('b\n')
     assert.strictEqual(String(b.readline()), 'b\n')
     assertCode(() => binding.readlineFast(1e9, 0, 0), Error, 'ERR_MMAP_CLOSED')
     assertCode(() => binding.readlineFast('x', 0, 0), TypeError, 'ERR_INVALID_ARG_TYPE')
@@ -251,7 +247,7 @@ describe('readline() fast path', function () {
   it('keeps working across many maps opened and collected', function () {
     this.timeout(30000)
     for (let i = 0; i < 200; i++) {
-      const m = mapOf(`x${i}\ny\n`)
+      const m = res.mapOf(`x${i}\ny\n`)
       assert.strictEqual(String(m.readline()), `x${i}\n`)
       if (i % 3) m.close()
     }

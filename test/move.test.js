@@ -13,10 +13,6 @@ const res = helpers.resources()
 const { files, track, cleanup } = res
 
 // A map of a temp file holding `contents`: { m, file }.
-function mapOf (contents, options) {
-  return res.mapFile(contents, 0, options)
-}
-
 // The reference: Python's bounds check, then Buffer.copyWithin (memmove).
 function refMove (bytes, dest, src, count) {
   const size = bytes.length
@@ -28,7 +24,7 @@ describe('move', function () {
   afterEach(cleanup)
 
   it('matches memmove for every dest, src, count in -1..17 on a 16-byte map, and rejects the rest', function () {
-    const { m, file } = mapOf(ORIGINAL)
+    const { m, file } = res.mapFile(ORIGINAL)
     const view = m.subarray()
     m.seek(7)
     const bad = []
@@ -69,7 +65,7 @@ describe('move', function () {
   })
 
   it('pins Python\'s 1-byte map cases', function () {
-    const { m } = mapOf(Buffer.from('x'))
+    const { m } = res.mapFile(Buffer.from('x'))
     for (const args of [[0, 0, 2], [1, 0, 1], [0, 1, 1], [2, 0, 0], [0, 2, 0]]) {
       assert.strictEqual(helpers.captureThrow(() => m.move(...args)).code, 'ERR_OUT_OF_RANGE')
     }
@@ -81,7 +77,7 @@ describe('move', function () {
   })
 
   it('moves within a length-0 map only nothing', function () {
-    const { m } = mapOf(Buffer.alloc(0))
+    const { m } = res.mapFile(Buffer.alloc(0))
     m.move(0, 0, 0)
     for (const args of [[0, 0, 1], [1, 0, 0], [0, 1, 0]]) {
       assert.strictEqual(helpers.captureThrow(() => m.move(...args)).code, 'ERR_OUT_OF_RANGE')
@@ -89,7 +85,7 @@ describe('move', function () {
   })
 
   it('accepts bigints and rejects huge values with ERR_OUT_OF_RANGE', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     m.move(0n, 12n, 4n)
     assert.strictEqual(m.slice().toString('latin1'), 'mnopefghijklmnop')
     for (const args of [[2n ** 64n, 0n, 0n], [0n, 2n ** 64n, 0n], [0n, 0n, 2n ** 64n], [-(2n ** 64n), 0, 1],
@@ -102,7 +98,7 @@ describe('move', function () {
   })
 
   it('rejects arguments of the wrong type (all three are required)', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     for (const args of [[], [0], [0, 0], ['0', 0, 1], [0, '0', 1], [0, 0, '1'], [null, 0, 1], [0, null, 1],
       [0, 0, null], [undefined, 0, 1], [0, 0, undefined], [true, 0, 1], [{}, 0, 1], [[0], 0, 1]]) {
       const err = helpers.captureThrow(() => m.move(...args))
@@ -121,7 +117,7 @@ describe('move', function () {
     // Windows has no prot: ACCESS_READ alone.
     const readOnly = process.platform === 'win32' ? [{ access: ACCESS_READ }] : [{ access: ACCESS_READ }, { prot: PROT_READ }]
     for (const options of readOnly) {
-      const { m, file } = mapOf(ORIGINAL, options)
+      const { m, file } = res.mapFile(ORIGINAL, 0, options)
       for (const args of [[0, 1, 4], [0, 1, 100], [-1, 0, 0], [0, 0, 0]]) {
         const err = helpers.captureThrow(() => m.move(...args))
         assert.ok(err instanceof TypeError, String(err))
@@ -136,14 +132,14 @@ describe('move', function () {
   })
 
   it('moves in ACCESS_COPY maps without reaching the file', function () {
-    const { m, file } = mapOf(ORIGINAL, { access: ACCESS_COPY })
+    const { m, file } = res.mapFile(ORIGINAL, 0, { access: ACCESS_COPY })
     m.move(1, 0, 15)
     assert.strictEqual(m.slice().toString('latin1'), 'aabcdefghijklmno')
     assert.strictEqual(fs.readFileSync(file, 'latin1'), ORIGINAL.toString('latin1'))
   })
 
   it('throws ERR_MMAP_CLOSED on a closed map, after the type checks', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     m.close()
     for (const args of [[0, 1, 4], [0, 0, 0], [100, 0, 1]]) {
       const err = helpers.captureThrow(() => m.move(...args))

@@ -4,7 +4,7 @@ const assert = require('assert')
 const fs = require('fs')
 const util = require('util')
 const mmap = require('..')
-const { runChild, captureThrow, assertCode, skip, posixOnly, resources } = require('./helpers')
+const { runChild, captureThrow, assertCode, assertOsError, skip, posixOnly, windowsOnly, resources } = require('./helpers')
 
 const { Mmap, PAGESIZE, ALLOCATIONGRANULARITY } = mmap
 const isLinux = process.platform === 'linux'
@@ -57,17 +57,6 @@ function pySliceIndices (n, start, stop, step) {
 
 function pySlice (data, start, stop, step) {
   return Buffer.from(pySliceIndices(data.length, start, stop, step).map((i) => data[i]))
-}
-
-function assertOsError (fn, code, syscall) {
-  const err = assertCode(fn, Error, code)
-  assert.strictEqual(err.syscall, syscall)
-  assert.strictEqual(typeof err.errno, 'number')
-  assert.ok(err.errno < 0, `errno ${err.errno} should be negative, as node:fs reports it`)
-  assert.strictEqual(util.getSystemErrorName(err.errno), code)
-  assert.ok(err.message.startsWith(`${code}: `), err.message)
-  assert.ok(err.message.includes(syscall), err.message)
-  return err
 }
 
 // The 2-page file of test_basic: zeros with 'foo' at PAGESIZE.
@@ -252,7 +241,7 @@ describe('python: a port of CPython test_mmap.py', function () {
         m = track(new Mmap(fd, mapsize, { prot: mmap.PROT_READ | mmap.PROT_EXEC }))
       } catch (err) {
         // Some systems (macOS 14, noexec mounts) refuse executable file maps, as Python's test allows.
-        if (err.code === 'EPERM' || err.code === 'EACCES') this.skip('this system refuses PROT_EXEC file maps')
+        if (err.code === 'EPERM' || err.code === 'EACCES') skip(this, 'this system refuses PROT_EXEC file maps')
         throw err
       }
       assertCode(() => m.write(Buffer.from('abcdef')), TypeError, 'ERR_MMAP_READONLY')
@@ -910,7 +899,10 @@ describe('python: a port of CPython test_mmap.py', function () {
   })
 
   // Registered only on Windows: POSIX madvise is tested above.
-  ;(isWindows ? describe : () => {})('madvise where the platform has none (Windows)', function () {
+  describe('madvise where the platform has none (Windows)', function () {
+    before(function () {
+      windowsOnly(this, 'madvise is missing only there')
+    })
     it('checks its arguments as Python does, then fails with ENOTSUP from madvise', function () {
       const m = anon(2 * PAGESIZE)
       assertCode(() => m.madvise(0, 2 * PAGESIZE), RangeError, 'ERR_OUT_OF_RANGE')
@@ -1189,7 +1181,7 @@ describe('python: a port of CPython test_mmap.py', function () {
         assertOsError(() => anon(PAGESIZE).setName('x'), 'ENOTSUP', 'prctl')
         return
       }
-      if (!isLinux) this.skip('setName is Linux-only')
+      if (!isLinux) skip(this, 'setName is Linux-only')
       for (const flags of [mmap.MAP_SHARED, mmap.MAP_PRIVATE]) {
         const m = anon(PAGESIZE, { flags })
         m.set(0, 1)
@@ -1211,7 +1203,7 @@ describe('python: a port of CPython test_mmap.py', function () {
     })
 
     it('checks the name before asking the kernel', function () {
-      if (!isLinux && !isWindows) this.skip('setName is Linux-only')
+      if (!isLinux && !isWindows) skip(this, 'setName is Linux-only')
       const m = anon(PAGESIZE)
       assertCode(() => m.setName('x'.repeat(80)), RangeError, 'ERR_OUT_OF_RANGE')
       assertCode(() => m.setName('é'.repeat(40)), RangeError, 'ERR_OUT_OF_RANGE')
@@ -1222,7 +1214,7 @@ describe('python: a port of CPython test_mmap.py', function () {
     })
 
     it('refuses to name a file-backed map', function () {
-      if (!isLinux && !isWindows) this.skip('setName is Linux-only')
+      if (!isLinux && !isWindows) skip(this, 'setName is Linux-only')
       const { m } = mapFile(Buffer.alloc(PAGESIZE), PAGESIZE)
       assertCode(() => m.setName('should_fail'), TypeError, 'ERR_INVALID_ARG_VALUE')
     })

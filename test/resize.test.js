@@ -4,12 +4,11 @@
 // (npm run test:no-mremap sets MMAP_NATIVE_ADDON).
 const assert = require('node:assert')
 const fs = require('fs')
-const util = require('util')
 const { spawnSync } = require('child_process')
 const { constants: bufferConstants } = require('buffer')
 const mmap = require('..')
 const helpers = require('./helpers')
-const { tempFile, sparseFile, runChild, captureThrow, root, skip, posixOnly, resources, is32Bit } = helpers
+const { tempFile, sparseFile, runChild, captureThrow, assertCode, assertOsError, root, skip, posixOnly, resources, is32Bit } = helpers
 
 const { Mmap, PAGESIZE: P, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY, MAP_SHARED, MAP_PRIVATE, PROT_READ } = mmap
 const isWindows = process.platform === 'win32'
@@ -42,25 +41,6 @@ function padded (buf, start, end) {
 
 function isZero (buf) {
   return buf.every((b) => b === 0)
-}
-
-function assertOsError (err, codes, syscalls) {
-  assert.ok(err instanceof Error, `expected an Error, got ${err}`)
-  assert.ok(!(err instanceof TypeError) && !(err instanceof RangeError), `unexpected ${err.name}: ${err.message}`)
-  assert.ok(codes.includes(err.code), `unexpected code ${err.code} (${err.message})`)
-  assert.strictEqual(typeof err.errno, 'number')
-  assert.ok(err.errno < 0)
-  assert.strictEqual(util.getSystemErrorName(err.errno), err.code)
-  assert.ok(syscalls.includes(err.syscall), `unexpected syscall ${err.syscall}`)
-  assert.strictEqual(err.message.startsWith(`${err.code}: `), true, err.message)
-  assert.strictEqual(err.message.endsWith(`, ${err.syscall}`), true, err.message)
-}
-
-function assertCode (fn, Ctor, code) {
-  const err = captureThrow(fn)
-  assert.strictEqual(err.code, code, `expected ${code}, got ${err.code}: ${err.message}`)
-  assert.strictEqual(Object.getPrototypeOf(err), Ctor.prototype, `expected a ${Ctor.name}, got ${err.name}`)
-  return err
 }
 
 // Runs code in a child node process under `ulimit -f blocks` (512-byte blocks).

@@ -2,7 +2,7 @@
 // search.test.js: search() and matchAll(): regular expressions over the map's bytes read as latin1.
 const assert = require('assert')
 const { ACCESS_READ } = require('..')
-const { WINDOW, CONTEXT } = require('../lib/search')
+const { WINDOW, CONTEXT } = require('../lib/regex')
 const helpers = require('./helpers')
 
 const MiB = 1024 * 1024
@@ -11,10 +11,6 @@ const res = helpers.resources()
 const { cleanup, anonymous } = res
 
 // A map of a temp file holding `contents` (a latin1 string or a Buffer).
-function mapOf (contents, options) {
-  return res.mapFile(typeof contents === 'string' ? Buffer.from(contents, 'latin1') : contents, 0, options).m
-}
-
 // A match as plain data: what the tests compare.
 function plain (match) {
   if (match === null) return null
@@ -62,7 +58,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   afterEach(cleanup)
 
   it('match the latin1-string reference for every regexp and every start and end', function () {
-    const m = mapOf(TEXT)
+    const m = res.mapOf(TEXT)
     const len = TEXT.length
     const bounds = [undefined, null, -3n, 2n ** 63n - 1n, -(2n ** 63n)]
     for (let i = -2; i <= len + 2; i++) bounds.push(i)
@@ -86,7 +82,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('equals String.prototype.matchAll for /x*/g: empty matches advance by one', function () {
-    const m = mapOf('axxbxc\xff')
+    const m = res.mapOf('axxbxc\xff')
     const got = [...m.matchAll(/x*/g)].map((r) => [r.index, r[0]])
     const want = [...'axxbxc\xff'.matchAll(/x*/g)].map((r) => [r.index, r[0]])
     assert.deepStrictEqual(got, want)
@@ -96,7 +92,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('reads bytes >= 0x80 as latin1, one character per byte', function () {
-    const m = mapOf(Buffer.from([0x41, 0xff, 0x80, 0xe9, 0xc9, 0x00, 0x7f]))
+    const m = res.mapOf(Buffer.from([0x41, 0xff, 0x80, 0xe9, 0xc9, 0x00, 0x7f]))
     assert.strictEqual(m.search(/\xff/).index, 1)
     assert.strictEqual(m.search(/[\x80-\xff]{4}/)[0], '\xff\x80\xe9\xc9')
     assert.strictEqual(m.search(/é/).index, 3)
@@ -107,7 +103,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('gives absolute indexes: match.index and the d flag\'s indices', function () {
-    const m = mapOf('..foo..foo..')
+    const m = res.mapOf('..foo..foo..')
     const r = m.search(/(?<f>f)(o+)/d, 3)
     assert.strictEqual(r.index, 7)
     assert.deepStrictEqual(plain(r).indices, [[7, 10], [7, 8], [8, 10]])
@@ -132,7 +128,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('clamps start and end to [0, length]: negatives are 0, not counted from the end', function () {
-    const m = mapOf('foo bar foo')
+    const m = res.mapOf('foo bar foo')
     assert.strictEqual(m.search(/foo/, -3).index, 0)
     assert.strictEqual(m.search(/foo/, -(2n ** 63n)).index, 0)
     assert.throws(() => m.search(/foo/, -(2n ** 64n)), { code: 'ERR_OUT_OF_RANGE' })
@@ -149,7 +145,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('treats start and end like Python\'s pos and endpos for ^, $, \\b and lookarounds', function () {
-    const m = mapOf('xab abc\nabc')
+    const m = res.mapOf('xab abc\nabc')
     // ^ matches only at the real start (or after \n with m), not at start.
     assert.strictEqual(m.search(/^abc/, 4), null)
     assert.strictEqual(m.search(/^abc/m, 4).index, 8)
@@ -172,7 +168,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('honours the sticky flag at start and between matches', function () {
-    const m = mapOf('foofoo foo')
+    const m = res.mapOf('foofoo foo')
     assert.strictEqual(m.search(/foo/y, 1), null)
     assert.strictEqual(m.search(/foo/y, 3).index, 3)
     assert.strictEqual(m.search(/foo/y).index, 0)
@@ -183,7 +179,7 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('neither reads nor changes the regexp\'s lastIndex', function () {
-    const m = mapOf('foo foo')
+    const m = res.mapOf('foo foo')
     const re = /foo/g
     re.lastIndex = 4
     assert.strictEqual(m.search(re).index, 0)
@@ -196,11 +192,11 @@ describe('search and matchAll against String.prototype.matchAll', function () {
   })
 
   it('searches a length-0 map and read-only maps', function () {
-    const empty = mapOf(Buffer.alloc(0))
+    const empty = res.mapOf(Buffer.alloc(0))
     assert.strictEqual(empty.search(/a/), null)
     assert.deepStrictEqual([...empty.matchAll(/(?:)/g)].map((r) => r.index), [0])
     assert.strictEqual(empty.search(/^$/).index, 0)
-    const ro = mapOf('read only', { access: ACCESS_READ })
+    const ro = res.mapOf('read only', { access: ACCESS_READ })
     assert.strictEqual(ro.search(/only/).index, 5)
   })
 })
@@ -210,7 +206,7 @@ describe('search and matchAll argument errors', function () {
 
   for (const method of ['search', 'matchAll']) {
     it(`${method} rejects a regexp that is not a RegExp with ERR_INVALID_ARG_TYPE`, function () {
-      const m = mapOf('abc')
+      const m = res.mapOf('abc')
       for (const value of ['a', '/a/', null, undefined, 1, {}, { source: 'a', flags: '', exec () { return null } }, Symbol.match]) {
         const err = helpers.captureThrow(() => m[method](value))
         assert.ok(err instanceof TypeError, String(err))
@@ -219,7 +215,7 @@ describe('search and matchAll argument errors', function () {
     })
 
     it(`${method} rejects bounds of the wrong type and non-integers`, function () {
-      const m = mapOf('abc')
+      const m = res.mapOf('abc')
       for (const args of [['1'], [0, '2'], [true], [0, {}]]) {
         const err = helpers.captureThrow(() => m[method](/a/, ...args))
         assert.ok(err instanceof TypeError, String(err))
@@ -233,7 +229,7 @@ describe('search and matchAll argument errors', function () {
     })
 
     it(`${method} on a closed map throws ERR_MMAP_CLOSED after the argument checks`, function () {
-      const m = mapOf('abc')
+      const m = res.mapOf('abc')
       m.close()
       for (const args of [[/a/], [/a/g, 0, 3], [/(?:)/g]]) {
         const err = helpers.captureThrow(() => m[method](...args))
@@ -375,7 +371,7 @@ describe('search and matchAll across 64 MiB windows', function () {
 
 describe('regex literal prefilter', function () {
   const fc = require('fast-check')
-  const search = require('../lib/search')
+  const search = require('../lib/regex')
   const { plan } = require('../lib/prefilter')
   afterEach(cleanup)
 
@@ -437,7 +433,7 @@ describe('regex literal prefilter', function () {
           return // not a valid pattern (duplicate names, u-mode rules)
         }
         const bytes = Buffer.from(chars.join(''), 'latin1')
-        const m = mapOf(bytes)
+        const m = res.mapOf(bytes)
         try {
           const start = Math.min(a, bytes.length)
           const end = Math.min(b, bytes.length)
@@ -456,7 +452,7 @@ describe('regex literal prefilter', function () {
 
   it('falls back to the plain path for lines longer than its context', function () {
     const line = 'x'.repeat(CONTEXT + 10)
-    const m = mapOf(`${line}foo_bar(${line}\nfoo_bar(`)
+    const m = res.mapOf(`${line}foo_bar(${line}\nfoo_bar(`)
     assert.deepStrictEqual([...m.matchAll(/\bfoo_bar\(/g)].map((x) => x.index), [2 * line.length + 9])
     assert.deepStrictEqual([...m.matchAll(/foo_bar\(/g)].map((x) => x.index), [line.length, 2 * line.length + 9])
   })

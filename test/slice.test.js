@@ -11,10 +11,6 @@ const res = helpers.resources()
 const { cleanup } = res
 
 // A map of a temp file holding `contents`: { m, file }.
-function mapOf (contents, options) {
-  return res.mapFile(contents, 0, options)
-}
-
 // The reference: PySlice_Unpack (None becomes the extreme values) followed by
 // PySlice_AdjustIndices, in bigints; returns the selected indexes.
 function sliceIndexes (length, start, stop, step) {
@@ -69,7 +65,7 @@ describe('slice', function () {
   afterEach(cleanup)
 
   it('matches Python slicing for every start, end in -18..18/undefined/null and step in -5..5/undefined/null', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     const bad = []
     for (const s of BOUNDS) {
       for (const e of BOUNDS) {
@@ -89,7 +85,7 @@ describe('slice', function () {
   })
 
   it('accepts bigint bounds, clamping huge ones as Python does', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     const values = [0n, 3n, -3n, 16n, 17n, -17n, 2n ** 63n - 1n, -(2n ** 63n), 2 ** 60, -(2 ** 60)]
     const bad = []
     for (const s of values) {
@@ -105,7 +101,7 @@ describe('slice', function () {
   })
 
   it('rejects bounds and steps outside the signed 64-bit range with ERR_OUT_OF_RANGE', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     for (const big of [2n ** 63n, 2n ** 64n, -(2n ** 63n) - 1n, 2 ** 63]) {
       for (const args of [[big], [0, big], [0, 4, big]]) {
         assert.throws(() => m.slice(...args), { code: 'ERR_OUT_OF_RANGE' }, `slice(${args})`)
@@ -114,7 +110,7 @@ describe('slice', function () {
   })
 
   it('returns a copy that does not change with the map, and does not move the position', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     m.seek(5)
     const copy = m.slice(0, 4)
     copy[0] = 0x5a
@@ -126,7 +122,7 @@ describe('slice', function () {
   })
 
   it('slices a length-0 map to empty Buffers', function () {
-    const { m } = mapOf(Buffer.alloc(0))
+    const { m } = res.mapFile(Buffer.alloc(0))
     assert.strictEqual(m.length, 0)
     const bad = []
     for (const s of [undefined, null, -2, -1, 0, 1, 2]) {
@@ -146,7 +142,7 @@ describe('slice', function () {
   })
 
   it('rejects a step of 0 with ERR_INVALID_ARG_VALUE', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     for (const step of [0, 0n, -0]) {
       const err = helpers.captureThrow(() => m.slice(0, 4, step))
       assert.ok(err instanceof TypeError, String(err))
@@ -155,7 +151,7 @@ describe('slice', function () {
   })
 
   it('rejects bounds of the wrong type and non-integers', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     for (const args of [['1'], [0, '4'], [0, 4, '1'], [true], [0, {}], [0, 4, [1]]]) {
       const err = helpers.captureThrow(() => m.slice(...args))
       assert.ok(err instanceof TypeError, String(err))
@@ -169,7 +165,7 @@ describe('slice', function () {
   })
 
   it('throws ERR_MMAP_CLOSED on a closed map', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     m.close()
     for (const args of [[], [0, 4], [0, 4, 2], [undefined, undefined, -1]]) {
       const err = helpers.captureThrow(() => m.slice(...args))
@@ -186,7 +182,7 @@ describe('setSlice', function () {
   afterEach(cleanup)
 
   it('assigns every slice triple like Python slice assignment, touching nothing else', function () {
-    const { m, file } = mapOf(ORIGINAL)
+    const { m, file } = res.mapFile(ORIGINAL)
     const view = m.subarray()
     const bad = []
     for (const s of BOUNDS) {
@@ -209,7 +205,7 @@ describe('setSlice', function () {
   })
 
   it('rejects data of the wrong length with ERR_OUT_OF_RANGE and leaves the map unchanged', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     const view = m.subarray()
     const bad = []
     for (const s of BOUNDS) {
@@ -236,7 +232,7 @@ describe('setSlice', function () {
   })
 
   it('accepts any bytes-like data: TypedArrays, DataView, ArrayBuffer', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     const view = m.subarray()
     const wide = new Uint16Array(2)
     Buffer.from(wide.buffer).write('WXYZ', 'latin1')
@@ -253,7 +249,7 @@ describe('setSlice', function () {
   })
 
   it('rejects data that is not bytes-like, strings included', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     for (const data of ['abcd', 97, null, undefined, [97, 98, 99, 100], {}]) {
       const err = helpers.captureThrow(() => m.setSlice(0, 4, data))
       assert.ok(err instanceof TypeError, String(err))
@@ -273,7 +269,7 @@ describe('setSlice', function () {
   })
 
   it('rejects a step of 0 with ERR_INVALID_ARG_VALUE and leaves the map unchanged', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     for (const step of [0, 0n]) {
       const err = helpers.captureThrow(() => m.setSlice(0, 4, Buffer.alloc(4), step))
       assert.ok(err instanceof TypeError, String(err))
@@ -286,7 +282,7 @@ describe('setSlice', function () {
     // Windows has no prot: ACCESS_READ alone.
     const readOnly = process.platform === 'win32' ? [{ access: ACCESS_READ }] : [{ access: ACCESS_READ }, { prot: PROT_READ }]
     for (const options of readOnly) {
-      const { m, file } = mapOf(ORIGINAL, options)
+      const { m, file } = res.mapFile(ORIGINAL, 0, options)
       for (const [s, e, data, step] of [[0, 4, Buffer.from('WXYZ')], [0, 4, Buffer.from('WXYZ'), 1],
         [undefined, undefined, Buffer.alloc(8), 2], [0, 4, Buffer.alloc(100)], [0, 0, Buffer.alloc(0)]]) {
         const err = helpers.captureThrow(() => callSetSlice(m, s, e, data, step))
@@ -302,14 +298,14 @@ describe('setSlice', function () {
   })
 
   it('writes ACCESS_COPY maps without reaching the file', function () {
-    const { m, file } = mapOf(ORIGINAL, { access: ACCESS_COPY })
+    const { m, file } = res.mapFile(ORIGINAL, 0, { access: ACCESS_COPY })
     m.setSlice(-1, 9, Buffer.from('ZYX'), -2)
     assert.strictEqual(m.slice().toString('latin1'), 'abcdefghijkXmYoZ')
     assert.strictEqual(fs.readFileSync(file, 'latin1'), ORIGINAL.toString('latin1'))
   })
 
   it('throws ERR_MMAP_CLOSED on a closed map', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     m.close()
     const err = helpers.captureThrow(() => m.setSlice(0, 4, Buffer.alloc(4)))
     assert.ok(!(err instanceof TypeError) && !(err instanceof RangeError), String(err))
@@ -318,7 +314,7 @@ describe('setSlice', function () {
   })
 
   it('copies data that is a view of the same map as it was before the call (overlap, any step)', function () {
-    const { m } = mapOf(ORIGINAL)
+    const { m } = res.mapFile(ORIGINAL)
     const view = m.subarray()
     const bad = []
     // Every source window [a, a + count) of the map itself for every triple.

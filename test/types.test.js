@@ -6,7 +6,7 @@ const fs = require('fs')
 const path = require('path')
 const util = require('util')
 const { spawnSync } = require('child_process')
-const { root } = require('./helpers')
+const { root, skip } = require('./helpers')
 const mmap = require('..')
 
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
@@ -49,7 +49,7 @@ describe('types: TypeScript consumers (tsc --noEmit, strict, moduleResolution no
   const runs = {}
   before(function () {
     const missing = tscMissing()
-    if (missing) this.skip(missing)
+    if (missing) skip(this, missing)
     for (const project of ['esm', 'cjs']) runs[project] = runTsc(['-p', path.join(types, project), '--traceResolution'])
   })
 
@@ -102,7 +102,7 @@ describe('types: index.d.ts declares exactly what the module exports', function 
 
   before(function () {
     const missing = tscMissing()
-    if (missing) this.skip(missing)
+    if (missing) skip(this, missing)
   })
 
   afterEach(function () {

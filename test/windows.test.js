@@ -8,10 +8,9 @@ const fs = require('fs')
 const path = require('path')
 const util = require('util')
 const mmap = require('..')
-const { runChild, captureThrow, resources, pattern } = require('./helpers')
+const { runChild, captureThrow, resources, pattern, skip, windowsOnly } = require('./helpers')
 
 const { Mmap, ACCESS_DEFAULT, ACCESS_READ, ACCESS_WRITE, ACCESS_COPY, ALLOCATIONGRANULARITY: G } = mmap
-const isWindows = process.platform === 'win32'
 
 // The Windows node under Wine gets this from scripts/windows/test.sh: a folder a Linux process
 // watches, cutting files in it on request (see cutOutside below).
@@ -41,18 +40,10 @@ function deletable (file) {
   return true
 }
 
-// Windows-only behaviour: registered only on Windows, so other platforms
-// show no skipped tests for it.
-const describeWindows = isWindows ? describe : () => {}
-
-function onlyWindows (ctx) {
-  if (isWindows) return
-  ctx.currentTest.title += ' (skipped: Windows only)'
-  ctx.skip()
-}
-
-describeWindows('Windows: named mappings (tagname)', function () {
-  beforeEach(function () { onlyWindows(this) })
+describe('Windows: named mappings (tagname)', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   afterEach(cleanup)
 
   it('shares the memory of two anonymous maps with the same tagname', function () {
@@ -162,8 +153,10 @@ describeWindows('Windows: named mappings (tagname)', function () {
   })
 })
 
-describeWindows('Windows: a length past the end of the file', function () {
-  beforeEach(function () { onlyWindows(this) })
+describe('Windows: a length past the end of the file', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   afterEach(cleanup)
 
   it('extends the file to the end of a writable map, with zeros (as Python on Windows)', function () {
@@ -223,8 +216,10 @@ describeWindows('Windows: a length past the end of the file', function () {
   })
 })
 
-describeWindows('Windows: no flags or prot', function () {
-  beforeEach(function () { onlyWindows(this) })
+describe('Windows: no flags or prot', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   afterEach(cleanup)
 
   it('has no MAP_*, PROT_* or MADV_* constant', function () {
@@ -279,8 +274,10 @@ describeWindows('Windows: no flags or prot', function () {
   })
 })
 
-describeWindows('Windows: files in use', function () {
-  beforeEach(function () { onlyWindows(this) })
+describe('Windows: files in use', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   afterEach(cleanup)
 
   it('the file cannot be deleted while mapped; close() releases it', function () {
@@ -460,8 +457,10 @@ describeWindows('Windows: files in use', function () {
   })
 })
 
-describeWindows('Windows: offsets and the 64 KiB allocation granularity', function () {
-  beforeEach(function () { onlyWindows(this) })
+describe('Windows: offsets and the 64 KiB allocation granularity', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   afterEach(cleanup)
 
   it('ALLOCATIONGRANULARITY is 64 KiB while PAGESIZE is 4 KiB', function () {
@@ -497,8 +496,10 @@ describeWindows('Windows: offsets and the 64 KiB allocation granularity', functi
   })
 })
 
-describeWindows('Windows: OS errors', function () {
-  beforeEach(function () { onlyWindows(this) })
+describe('Windows: OS errors', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   afterEach(cleanup)
 
   it('gives EBADF for descriptors the C runtime of node.exe does not know, as node:fs does', function () {
@@ -554,13 +555,14 @@ function cutOutsideSource () {
   `
 }
 
-describeWindows('Windows: the fault guard (a file cut by a process outside Wine)', function () {
+describe('Windows: the fault guard (a file cut by a process outside Wine)', function () {
+  before(function () {
+    windowsOnly(this, 'Windows behaviour')
+  })
   beforeEach(function () {
-    onlyWindows(this)
     if (SPOOL === undefined) {
       // On Windows itself no process can cut a mapped file (the tests above show the refusal).
-      this.currentTest.title += ' (skipped: needs the Linux cutter of scripts/windows/test.sh, under Wine)'
-      this.skip()
+      skip(this, 'needs the Linux cutter of scripts/windows/test.sh, under Wine')
     }
   })
 

@@ -35,7 +35,7 @@ fi
   -Wa,-muse-unaligned-vector-move \
   -I"$W/nah/include" -shared -s -static-libgcc \
   -o "$W/Release/mmap_native.node.tmp" \
-  "$SRC/src/mmap.c" "$SRC/src/search.c" "$SRC/src/lines.c" "$SRC/src/shm.c" "$SRC/src/scan.c" "$SRC/src/binding.c" \
+  "$SRC/src/mmap.c" "$SRC/src/bytes.c" "$SRC/src/search.c" "$SRC/src/lines.c" "$SRC/src/shm.c" "$SRC/src/scan.c" "$SRC/src/binding.c" "$SRC/src/binding-bytes.c" "$SRC/src/binding-shm.c" "$SRC/src/views.c" "$SRC/src/napi.c" \
   "$SRC/src/async.c" "$SRC/src/win32.c" "$SRC/src/win32-shm.c" "$SRC/src/win32-guard.c" \
   "$W/libnode_api.a"
 mv -f "$W/Release/mmap_native.node.tmp" "$W/Release/mmap_native.node"

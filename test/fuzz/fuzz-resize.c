@@ -11,14 +11,14 @@
 // then it is given back.
 static void
 check_retired(mm_map_t *m) {
-  for (int i = 0; i < m->retired_count; i++) {
-    volatile uint8_t *p = m->retired[i].base;
-    size_t n = m->retired[i].length;
+  for (int i = 0; i < m->tombstone_count; i++) {
+    volatile uint8_t *p = m->tombstones[i].base;
+    size_t n = m->tombstones[i].length;
     if (n == 0 || p[0] != 0 || p[n - 1] != 0) abort();
     p[n / 2] = 1;
-    mm_tombstone_free(m->retired[i]);
+    mm_tombstone_free(m->tombstones[i]);
   }
-  m->retired_count = 0;
+  m->tombstone_count = 0;
 }
 
 int

@@ -1,11 +1,11 @@
 // guard-hugetlb.c: a map of a huge-page file (memfd_create(MFD_HUGETLB), on the kernel's internal
 // hugetlbfs) whose file is truncated under it. A touch of the lost huge page must be absorbed: no
 // 4 KiB page can be mapped inside a huge page, so the guard's zero run is whole huge pages
-// (mm__guard_page). The touch runs in a child, whose exit is asserted: it must read zeros, and
-// a call over the lost range must fail with MM_ETRUNCATED, one over the kept range succeed.
-// Then the file grows back: a call must show the file's bytes again.
-// Needs huge pages: as root it reserves 4 (vm.nr_hugepages) and puts the old value back after;
-// otherwise, or where the kernel has none, it prints why it skips and exits 0.
+// (guard_page in posix-guard.c). The touch runs in a child, whose exit is asserted: it must read
+// zeros, and a call over the lost range must fail with MM_ETRUNCATED, one over the kept range
+// succeed. Then the file grows back: a call must show the file's bytes again. Needs huge pages: as
+// root it reserves 4 (vm.nr_hugepages) and puts the old value back after; otherwise, or where the
+// kernel has none, it prints why it skips and exits 0.
 #include "../../src/mmap.h"
 
 #include <errno.h>

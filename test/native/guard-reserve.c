@@ -1,5 +1,5 @@
 // guard-reserve.c: the guard's records when no more can be allocated (built with
-// MM_GUARD_TEST_HOOKS: mm__guard_test_no_blocks makes every new block of records fail, as an
+// MM_GUARD_TEST_HOOKS: mm_posix_guard_test_no_blocks makes every new block of records fail, as an
 // exhausted heap would). Maps are opened until the first block of records is used up; then:
 //   - opening one more fails with ENOMEM and leaves nothing mapped;
 //   - a map whose views may still reach its memory (retire set) is resized: a grow that moves
@@ -9,7 +9,8 @@
 //   - a map of length 0 (no record) cannot be resized to a length with no record to be had.
 // A map's guard is checked the way it matters: a child touches a page after the file lost it
 // and must read zeros, not die by SIGBUS; a tombstone's (anonymous memory, which faults only for
-// a touch that hit the file's page before the swap) by asking the guard (mm__guard_test_covers).
+// a touch that hit the file's page before the swap) by asking the guard
+// (mm_posix_guard_test_covers).
 #include "../../src/mmap.h"
 
 #include <errno.h>
@@ -22,8 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern int mm__guard_test_no_blocks;
-int mm__guard_test_covers(const void *addr);
+extern int mm_posix_guard_test_no_blocks;
+int mm_posix_guard_test_covers(const void *addr);
 
 static size_t page;
 static int file_fd;
@@ -74,7 +75,7 @@ main(void) {
   enum { MAX = 1024 };
   static mm_map_t maps[MAX];
   int n = 0;
-  mm__guard_test_no_blocks = 1;
+  mm_posix_guard_test_no_blocks = 1;
   mm_error_t err;
   for (; n < MAX; n++)
     if (open_map(&maps[n], page, &err) != 0) break;
@@ -89,42 +90,42 @@ main(void) {
   if (open_map(&m, 4 * page, &err) != 0) fail("open with records free");
   memset(m.data, 'x', 4 * page);
 
-  // A resize that may leave tombstones needs MM_RETIRED_MAX more records reserved first: with
+  // A resize that may leave tombstones needs MM_TOMBSTONES_MAX more records reserved first: with
   // one free it fails with ENOMEM, and the map is exactly as it was.
   m.retire = 1;
-  m.retired_count = 0;
+  m.tombstone_count = 0;
   int moved = 0;
   uint8_t *before = m.data;
   if (mm_map_resize(&m, page, &moved, &err) != -ENOMEM) fail("a shrink that cannot reserve");
-  if (m.data != before || m.length != 4 * page || m.retired_count != 0 || moved)
+  if (m.data != before || m.length != 4 * page || m.tombstone_count != 0 || moved)
     fail("a failed shrink changed the map");
   if (m.data[3 * page] != 'x') fail("a failed shrink lost bytes");
   // Still guarded (the record is in place): a cut file's page reads zero in a child.
   if (touch_in_child(m.data + 3 * page) != 0) fail("the map lost its guard after a failed shrink");
 
   // With records to be had again, the same shrink leaves a guarded tombstone.
-  mm__guard_test_no_blocks = 0;
+  mm_posix_guard_test_no_blocks = 0;
   if (mm_map_resize(&m, page, &moved, &err) != 0) fail("the shrink with records");
-  if (m.retired_count != 1) fail("the shrink left no tombstone");
-  mm_span_t tomb = m.retired[0];
-  if (!mm__guard_test_covers(tomb.base)) fail("the tombstone of a shrink is not guarded");
+  if (m.tombstone_count != 1) fail("the shrink left no tombstone");
+  mm_span_t tomb = m.tombstones[0];
+  if (!mm_posix_guard_test_covers(tomb.base)) fail("the tombstone of a shrink is not guarded");
   mm_tombstone_free(tomb);
   m.retire = 0;
 
   // Close with the heap exhausted and every free record taken: the record reserved at open
   // guards the tombstone.
-  mm__guard_test_no_blocks = 1;
+  mm_posix_guard_test_no_blocks = 1;
   while (n < MAX && open_map(&maps[n], page, &err) == 0)
     n++;
   if (n == MAX) fail("the records never ran out");
   m.retire = 1;
-  m.retired_count = 0;
+  m.tombstone_count = 0;
   if (mm_map_close(&m, &err) != 0) fail("close");
-  if (m.retired_count != 1) fail("close left no tombstone");
-  tomb = m.retired[0];
-  if (!mm__guard_test_covers(tomb.base)) fail("the tombstone close left is not guarded");
+  if (m.tombstone_count != 1) fail("close left no tombstone");
+  tomb = m.tombstones[0];
+  if (!mm_posix_guard_test_covers(tomb.base)) fail("the tombstone close left is not guarded");
   mm_tombstone_free(tomb);
-  if (mm__guard_test_covers(tomb.base)) fail("a freed tombstone is still guarded");
+  if (mm_posix_guard_test_covers(tomb.base)) fail("a freed tombstone is still guarded");
 
   // A map of length 0 has no record; resizing it needs one before anything is mapped.
   mm_map_t z;
@@ -134,7 +135,7 @@ main(void) {
   if (mm_map_resize(&z, 2 * page, &moved, &err) != -ENOMEM)
     fail("a resize from length 0 with no record to be had did not fail with ENOMEM");
   if (z.length != 0 || z.os_base != NULL) fail("the failed resize from 0 mapped something");
-  mm__guard_test_no_blocks = 0;
+  mm_posix_guard_test_no_blocks = 0;
   if (mm_map_resize(&z, 2 * page, &moved, &err) != 0) fail("resize from 0 with records");
   if (touch_in_child(z.data + page) != 0) fail("a map resized from length 0 is not guarded");
   mm_map_close(&z, &err);

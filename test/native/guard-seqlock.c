@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 // posix-guard.c's test hook (MM_GUARD_TEST_HOOKS): record writers yield between their stores.
-extern int mm__guard_test_slow_writes;
+extern int mm_posix_guard_test_slow_writes;
 
 static size_t page;
 static atomic_int stop;
@@ -76,7 +76,7 @@ main(int argc, char **argv) {
   int threads = argc > 2 ? atoi(argv[2]) : 4;
   if (threads < 1 || threads > 16) fail("threads: 1 to 16");
   page = mm_page_size();
-  mm__guard_test_slow_writes = 1;
+  mm_posix_guard_test_slow_writes = 1;
   pthread_t t[16];
   for (int i = 0; i < threads; i++)
     if (pthread_create(&t[i], NULL, worker, NULL) != 0) fail("pthread_create");

@@ -48,7 +48,7 @@ static pthread_mutex_t retired_lock = PTHREAD_MUTEX_INITIALIZER;
 // them is done then).
 static pthread_rwlock_t views_in_use;
 static mm_span_t retired[4096];
-static size_t retired_count;
+static size_t tombstone_count;
 
 // The bytes of the maps themselves are touched outside ThreadSanitizer's
 // view: the guard swaps their pages (mmap MAP_FIXED) under other threads by
@@ -86,20 +86,20 @@ static size_t freed_count;
 static void
 free_retired(void) {
   pthread_mutex_lock(&retired_lock);
-  for (size_t i = 0; i < retired_count; i++)
+  for (size_t i = 0; i < tombstone_count; i++)
     mm_tombstone_free(retired[i]);
-  freed_count += retired_count;
-  retired_count = 0;
+  freed_count += tombstone_count;
+  tombstone_count = 0;
   pthread_mutex_unlock(&retired_lock);
 }
 
 static void
 keep_retired(mm_map_t *m) {
   pthread_mutex_lock(&retired_lock);
-  for (int i = 0; i < m->retired_count; i++)
-    if (retired_count < sizeof(retired) / sizeof(retired[0]))
-      retired[retired_count++] = m->retired[i];
-  m->retired_count = 0;
+  for (int i = 0; i < m->tombstone_count; i++)
+    if (tombstone_count < sizeof(retired) / sizeof(retired[0]))
+      retired[tombstone_count++] = m->tombstones[i];
+  m->tombstone_count = 0;
   pthread_mutex_unlock(&retired_lock);
 }
 

@@ -1,5 +1,5 @@
 'use strict'
-// search.js: regular-expression search over mapped bytes read as latin1, window by window.
+// regex.js: regular-expression search over mapped bytes read as latin1, window by window.
 //
 // A JavaScript string holds at most ~512 MiB, so a map is searched in windows
 // of WINDOW bytes. Each window string also carries up to CONTEXT bytes before
@@ -7,6 +7,8 @@
 // a window's cut is searched again from its start in a fresh window. Every
 // match up to CONTEXT bytes long is therefore found exactly as if the whole
 // range were one string; lookarounds see CONTEXT bytes on either side.
+
+const prefilter = require('./prefilter')
 
 const WINDOW = 64 * 1024 * 1024
 const CONTEXT = 1024 * 1024
@@ -136,4 +138,26 @@ function * prefiltered (ops, re, start, end, literals) {
   }
 }
 
-module.exports = { matches, prefiltered, WINDOW, CONTEXT }
+// Prefilter plans of recent RegExps (by source and flags).
+const plans = new Map()
+function regexPlan (re) {
+  const key = `${re.flags}/${re.source}`
+  let literals = plans.get(key)
+  if (literals === undefined) {
+    literals = prefilter.plan(re)
+    if (plans.size >= 64) plans.delete(plans.keys().next().value)
+    plans.set(key, literals)
+  }
+  return literals
+}
+
+// The matches of re in [start, end) of a map reached through ops (latin1,
+// find, rfind): with a literal prefilter when re requires a literal, else
+// window by window.
+function search (ops, re, start, end) {
+  const literals = regexPlan(re)
+  if (literals === null) return matches(ops.latin1, re, start, end)
+  return prefiltered(ops, re, start, end, literals)
+}
+
+module.exports = { search, matches, prefiltered, WINDOW, CONTEXT }
