@@ -388,8 +388,13 @@ guard_credit(uintptr_t a, uintptr_t z, int truncated) {
       mm_guard_slot_t *slot = &b->slots[i];
       uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_SEQ_CST);
       for (;;) {
-        uintptr_t lo = __atomic_load_n(&slot->lo, __ATOMIC_SEQ_CST);
+        // hi before lo: begin stores lo before hi, so a hi of this call comes
+        // with its lo (or with end's lo = 0, after end's hi = 0: the call has
+        // left, and the credit reaches no call, see the CAS). Read the other
+        // way round, an old lo (0) paired with a new hi reads as [0, hi) and
+        // could credit a call with a run outside its range.
         uintptr_t hi = __atomic_load_n(&slot->hi, __ATOMIC_SEQ_CST);
+        uintptr_t lo = __atomic_load_n(&slot->lo, __ATOMIC_SEQ_CST);
         if (lo >= hi || hi <= a || lo >= z) break;
         uint64_t next = state | (truncated ? MM_SLOT_TRUNCATED : 0);
         if ((next & MM_SLOT_COUNT) < MM_SLOT_COUNT) next++;
