@@ -345,7 +345,8 @@ mm_napi_readline_fast(napi_env env, napi_callback_info info) {
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mm_instance_t *inst = NULL;
   MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
-  if (argc < 3 || napi_get_value_uint32(env, argv[0], &slot) != napi_ok)
+  if (argc < 3 || !mm_napi_is_number(env, argv[0]) ||
+      napi_get_value_uint32(env, argv[0], &slot) != napi_ok)
     return mm_napi_throw_type(env, "expected a slot number");
   if (inst == NULL || slot == 0 || slot >= inst->slot_count || inst->slots[slot] == NULL ||
       inst->slots[slot]->closed || inst->slots[slot]->released)

@@ -193,8 +193,9 @@ mm_napi_guard_listeners(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// A libuv watcher of SIGBUS per environment that loaded the addon, started
-// at load and closed when the environment goes. libuv resets SIGBUS to the
+// A libuv watcher of SIGBUS per environment that loaded the addon under Node,
+// started at load (guardWatch(), from lib/signals.js) and closed when the
+// environment goes. libuv resets SIGBUS to the
 // default action when the last watcher of it stops (process.on('SIGBUS')
 // listeners are watchers too): while ours runs, that never happens, so the
 // guard, in front of libuv's handler, is never left out while the program
@@ -272,7 +273,38 @@ sigbus_watch(napi_env env) {
   uv_unref((uv_handle_t *)&w->signal);
   (void)mm_posix_guard_hold();
 }
+
+// guardWatch(): starts the libuv watchers of SIGBUS above (this environment's, and the
+// process's once). lib/signals.js calls it at load under Node only: Bun has
+// uv_signal_init as a stub that ends the process ("unsupported uv function"), and Deno has
+// no libuv at all (the symbol is missing), so there they are left out. Once per environment.
+static napi_value
+mm_napi_guard_watch(napi_env env, napi_callback_info info) {
+  mm_instance_t *inst = NULL;
+  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
+  if (inst == NULL || inst->sigbus_watched) return NULL;
+  inst->sigbus_watched = true;
+  sigbus_watch(env);
+  return NULL;
+}
+
+// guardHold(): as the watcher does, takes the SIGBUS handler now in place (under Bun, the
+// one Bun installed for lib/signals.js's own listener) as the one chained to only while
+// the program listens, and puts the guard in front.
+static napi_value
+mm_napi_guard_hold(napi_env env, napi_callback_info info) {
+  (void)mm_posix_guard_hold();
+  return NULL;
+}
 #endif
+
+// guardStepAside(): hands SIGBUS back to the handler the guard replaced, until
+// guardReinstall() (Bun's process.kill() of its own process, see lib/signals.js).
+static napi_value
+mm_napi_guard_step_aside(napi_env env, napi_callback_info info) {
+  mm_guard_step_aside();
+  return NULL;
+}
 
 // fileSize(handle) -> the size of the file behind the map (an anonymous map's length)
 static napi_value
@@ -541,7 +573,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"guardReinstall", NULL, mm_napi_guard_reinstall, NULL, NULL, NULL, napi_enumerable, NULL},
 #ifndef _WIN32
       {"guardListeners", NULL, mm_napi_guard_listeners, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"guardWatch", NULL, mm_napi_guard_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"guardHold", NULL, mm_napi_guard_hold, NULL, NULL, NULL, napi_enumerable, NULL},
 #endif
+      {"guardStepAside", NULL, mm_napi_guard_step_aside, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fileSize", NULL, mm_napi_file_size, NULL, NULL, NULL, napi_enumerable, NULL},
       {"get", NULL, mm_napi_get, NULL, NULL, NULL, napi_enumerable, NULL},
       {"set", NULL, mm_napi_set, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -584,8 +619,5 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (features == NULL) return NULL;
   MM_NAPI_CALL(env, napi_set_named_property(env, exports, "features", features));
   MM_NAPI_CALL(env, napi_set_named_property(env, exports, "constants", constants));
-#ifndef _WIN32
-  sigbus_watch(env);
-#endif
   return exports;
 }

@@ -38,6 +38,7 @@ typedef struct mm_instance_s {
   napi_ref slab_ref;
   uint8_t *slab;
   size_t slab_length;
+  bool sigbus_watched; // guardWatch() started this environment's SIGBUS watcher (POSIX)
 } mm_instance_t;
 
 #define MM_NAPI_CALL(env, call) \
@@ -62,6 +63,9 @@ napi_value mm_napi_throw_type(napi_env env, const char *msg);
 napi_value mm_napi_throw(napi_env env, const mm_error_t *err);
 // Throws ENOMEM in node:fs's shape (syscall names the allocation).
 napi_value mm_napi_throw_nomem(napi_env env, const char *syscall);
+// Whether v is a number. The getters below check it first: Deno's napi_get_value_int32 and
+// _uint32 coerce any value (a string gives napi_ok and 0) where Node says napi_number_expected.
+bool mm_napi_is_number(napi_env env, napi_value v);
 bool mm_napi_size(napi_env env, napi_value v, size_t *out);
 bool mm_napi_int64(napi_env env, napi_value v, int64_t *out);
 bool mm_napi_int32(napi_env env, napi_value v, int32_t *out);

@@ -63,6 +63,11 @@ mm_guard_reinstall(void) {
 }
 
 void
+mm_guard_step_aside(void) {
+  mm__guard_step_aside();
+}
+
+void
 mm_map_retire(mm_map_t *m, int on) {
   m->tombstone_count = 0;
   m->retire = on;

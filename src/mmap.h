@@ -256,6 +256,8 @@ int mm_map_unlock(mm_map_t *m, size_t start, size_t length, mm_error_t *err);
 // Puts the fault guard back in front of the process's SIGBUS handling when
 // someone replaced it (POSIX; nothing to do on Windows or before any map).
 void mm_guard_reinstall(void);
+// Hands SIGBUS back to the handler the guard replaced until mm_guard_reinstall.
+void mm_guard_step_aside(void);
 
 // Memory that leaves the map from now on (close, a move, a shrink) becomes a
 // tombstone while on is 1 (see mm_map_t.retire), until mm_map_tombstones.

@@ -101,6 +101,12 @@ mm_napi_throw_nomem(napi_env env, const char *syscall) {
 
 // Arguments -----------------------------------------------------------------
 
+bool
+mm_napi_is_number(napi_env env, napi_value v) {
+  napi_valuetype type;
+  return napi_typeof(env, v, &type) == napi_ok && type == napi_number;
+}
+
 // A non-negative integer that fits in size_t. The JS layer has validated and
 // normalised every argument; these checks keep memory safety independent of it.
 // Where size_t has 32 bits, a length or index past 4 GiB - 1 cannot be held,
@@ -108,7 +114,7 @@ mm_napi_throw_nomem(napi_env env, const char *syscall) {
 bool
 mm_napi_size(napi_env env, napi_value v, size_t *out) {
   int64_t n;
-  if (napi_get_value_int64(env, v, &n) != napi_ok) {
+  if (!mm_napi_is_number(env, v) || napi_get_value_int64(env, v, &n) != napi_ok) {
     mm_napi_throw_type(env, "expected a number");
     return false;
   }
@@ -126,7 +132,7 @@ mm_napi_size(napi_env env, napi_value v, size_t *out) {
 
 bool
 mm_napi_int64(napi_env env, napi_value v, int64_t *out) {
-  if (napi_get_value_int64(env, v, out) != napi_ok) {
+  if (!mm_napi_is_number(env, v) || napi_get_value_int64(env, v, out) != napi_ok) {
     mm_napi_throw_type(env, "expected a number");
     return false;
   }
@@ -135,7 +141,7 @@ mm_napi_int64(napi_env env, napi_value v, int64_t *out) {
 
 bool
 mm_napi_int32(napi_env env, napi_value v, int32_t *out) {
-  if (napi_get_value_int32(env, v, out) != napi_ok) {
+  if (!mm_napi_is_number(env, v) || napi_get_value_int32(env, v, out) != napi_ok) {
     mm_napi_throw_type(env, "expected a number");
     return false;
   }
@@ -144,7 +150,7 @@ mm_napi_int32(napi_env env, napi_value v, int32_t *out) {
 
 bool
 mm_napi_uint32(napi_env env, napi_value v, uint32_t *out) {
-  if (napi_get_value_uint32(env, v, out) != napi_ok) {
+  if (!mm_napi_is_number(env, v) || napi_get_value_uint32(env, v, out) != napi_ok) {
     mm_napi_throw_type(env, "expected a number");
     return false;
   }

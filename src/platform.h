@@ -55,6 +55,10 @@ void mm__guard_update(mm_map_t *m);
 // Installs the guard again when someone else replaced it (a SIGBUS listener
 // added or removed through libuv); a no-op before the first map, and on Windows.
 void mm__guard_reinstall(void);
+// Puts back the SIGBUS handler the guard took the place of, until the next
+// mm__guard_reinstall (a runtime that inspects the handler before kill()ing
+// itself); a no-op when the guard is not in front, and on Windows.
+void mm__guard_step_aside(void);
 // The calling thread's call bracket (see mm_call_t): pages inside
 // [lo, lo + length) that the guard replaces between begin and end (on POSIX
 // by a fault on any thread; on Windows on this thread) are counted for the

@@ -142,9 +142,12 @@
 // SIGBUS: libuv installs its handler when the first watcher starts and
 // restores SIG_DFL when the last one stops, which would leave threads
 // faulting at that instant with no guard. So the binding starts a watcher of
-// its own in every environment that loads it (unref'd, closed only when
-// that environment goes; mm_posix_guard_hold): libuv's handler is installed once,
-// under ours, and never reset while the addon is loaded. The JS layer tells
+// its own in every environment that loads it under Node (lib/signals.js calls
+// binding.guardWatch() at load; unref'd, closed only when that environment
+// goes; mm_posix_guard_hold): libuv's handler is installed once, under ours,
+// and never reset while the addon is loaded. Bun and Deno get no watcher
+// (Bun's uv_signal_init ends the process, Deno has none): under Bun a no-op
+// listener of lib/signals.js's own keeps Bun's handler in place instead. The JS layer tells
 // the guard how many listeners the main thread has (mm_posix_guard_listeners;
 // Node delivers signals to the main thread's listeners only) and calls
 // mm__guard_reinstall after each change, in case some other code replaced
@@ -157,7 +160,7 @@
 // listener). The previous disposition lives in two slots, published by
 // pointer, so a handler on another thread always reads a whole one. The
 // binding also keeps one watcher for the whole process, on a loop of its
-// own that never runs (binding.c, mm_sigbus_forever): with the addon loaded
+// own that never runs (binding.c, sigbus_forever): with the addon loaded
 // in worker threads only, the last worker's watcher closing would otherwise
 // let libuv reset SIGBUS while pool threads fault in that worker's maps.
 // The addon is linked -z nodelete (binding.gyp): Node unloads an addon when
@@ -650,6 +653,17 @@ mm__guard_reinstall(void) {
   mm_error_t ignored;
   pthread_mutex_lock(&guard_lock);
   if (guard_installed) (void)guard_install_locked(&ignored);
+  pthread_mutex_unlock(&guard_lock);
+}
+
+void
+mm__guard_step_aside(void) {
+  pthread_mutex_lock(&guard_lock);
+  struct sigaction current;
+  const struct sigaction *prev = __atomic_load_n(&guard_prev, __ATOMIC_ACQUIRE);
+  if (guard_installed && prev != NULL && sigaction(SIGBUS, NULL, &current) == 0 &&
+      guard_is_ours(&current))
+    (void)sigaction(SIGBUS, prev, NULL);
   pthread_mutex_unlock(&guard_lock);
 }
 

@@ -168,6 +168,9 @@ mm__guard_update(mm_map_t *m) {
 void
 mm__guard_reinstall(void) {}
 
+void
+mm__guard_step_aside(void) {}
+
 // This DLL's address range, from its PE header.
 static void
 image_range(void) {

@@ -402,3 +402,35 @@ describe('bad input', function () {
     assert.deepStrictEqual(uncoded, [])
   })
 })
+
+// The binding checks what it is given by itself (the JavaScript layer's checks are not its only
+// guard). Deno's napi_get_value_int32 and _uint32 coerce any value (a string gives 0 and napi_ok)
+// where Node reports napi_number_expected, so the addon checks the type before it reads a number.
+describe('bad input at the binding', function () {
+  const binding = require('../lib/binding')
+  const { resources, assertCode } = require('./helpers')
+  const { ACCESS_WRITE, MAP_SHARED = 1, PROT_READ = 1, PROT_WRITE = 2 } = mmap
+  const res = resources()
+  afterEach(res.cleanup)
+
+  it('refuses a non-number wherever a binding takes a number, with ERR_INVALID_ARG_TYPE and nothing done', function () {
+    const fd = res.openFd(res.file(Buffer.from('0123456789abcdef\nsecond line\n')), 'r+')
+    const wrong = ['5', '', true, null, {}, [1]]
+    for (const v of wrong) {
+      assertCode(() => binding.map(v, 16, 0, ACCESS_WRITE, MAP_SHARED, PROT_READ | PROT_WRITE, false), TypeError, 'ERR_INVALID_ARG_TYPE')
+    }
+    const h = binding.map(fd, 32, 0, ACCESS_WRITE, MAP_SHARED, PROT_READ | PROT_WRITE, false)
+    try {
+      for (const v of wrong) {
+        assertCode(() => binding.get(h, v), TypeError, 'ERR_INVALID_ARG_TYPE') // size
+        assertCode(() => binding.set(h, 1, v), TypeError, 'ERR_INVALID_ARG_TYPE') // int32
+        assertCode(() => binding.copyStep(h, 0, v, 2), TypeError, 'ERR_INVALID_ARG_TYPE') // int64
+        assertCode(() => binding.readlineFast(v, 0, 0), TypeError, 'ERR_INVALID_ARG_TYPE') // the slot
+      }
+      assert.strictEqual(binding.get(h, 1), '1'.charCodeAt(0), 'a refused set() wrote nothing')
+      assert.strictEqual(binding.get(h, 0), '0'.charCodeAt(0), 'no string was read as index 0')
+    } finally {
+      binding.close(h)
+    }
+  })
+})

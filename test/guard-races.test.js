@@ -5,7 +5,7 @@
 // written pages (mappings per map). Each probe runs in a child process whose exit the test
 // asserts; the racing ones loop long enough to fail reliably on the code before the fix.
 const assert = require('assert')
-const { runChild, tempFile, removeFile, posixOnly } = require('./helpers')
+const { runChild, tempFile, removeFile, posixOnly, linuxOnly, skip, runtime } = require('./helpers')
 
 const mmap = require('..')
 const PAGE = mmap.PAGESIZE
@@ -80,6 +80,27 @@ describe('fault guard races', function () {
     assert.strictEqual(r.status, 0, r.stderr)
     assert.ok(r.out.toggles > 1000, `toggles: ${r.out.toggles}`)
     assert.ok(r.out.faults > 50, `faults: ${r.out.faults}`)
+  })
+
+  it('loads the addon without touching SIGBUS, and starts its libuv watcher only at guardWatch(), which the module calls at load under Node', function () {
+    linuxOnly(this, 'reads SigCgt in /proc/self/status')
+    // Bun's uv_signal_init ends the process and Deno has none: there the module never calls it.
+    if (runtime !== 'node') skip(this, 'guardWatch() is for Node only')
+    const r = child(`
+      const fs = require('fs')
+      const caught = () => Number((BigInt('0x' + /SigCgt:\\s*([0-9a-f]+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]) >> 6n) & 1n)
+      const binding = require(MMAP + '/lib/binding')
+      const loaded = caught()
+      binding.guardWatch()
+      const watched = caught()
+      binding.guardWatch() // once per environment
+      const mmap = require(MMAP)
+      const m = mmap.open(${JSON.stringify(__filename)})
+      m.close()
+      console.log(JSON.stringify({ loaded, watched, after: caught() }))
+    `)
+    assert.strictEqual(r.status, 0, r.stderr)
+    assert.deepStrictEqual(r.out, { loaded: 0, watched: 1, after: 1 })
   })
 
   for (const [name, setup, heard] of [
