@@ -132,11 +132,19 @@ class LineIterator {
   }
 }
 
+// Arrays of at least this many bytes get a block of their own with huge
+// pages asked for (src.bigBuffer), where the process has them: a fresh heap
+// array is faulted in 4 KiB at a time, which cost more than the scan.
+const BIG_ARRAY = 8 * 1024 * 1024
+
 // The start offset of every line in [start, end) as a Float64Array
 // (exact up to 2^53). A final line without '\n' counts; an empty range has
 // none. sample(s, e) counts '\n' in [s, e), to size the array in one go.
 function lineOffsets (src, start, end, sample) {
-  const alloc = (count) => new Float64Array(count)
+  const alloc = (count) => {
+    const ab = count * 8 >= BIG_ARRAY && src.bigBuffer ? src.bigBuffer(count * 8) : null
+    return ab === null ? new Float64Array(count) : new Float64Array(ab)
+  }
   if (start >= end) return new Float64Array(0)
   const probe = Math.min(end - start, 1 << 20)
   const expected = Math.ceil((sample(start, start + probe) + 1) * ((end - start) / probe) * 1.03) + 16
@@ -162,4 +170,4 @@ function lineOffsets (src, start, end, sample) {
   return n >= out.length - (out.length >>> 3) ? out.subarray(0, n) : out.slice(0, n)
 }
 
-module.exports = { LineIterator, bufferOver, lineOffsets, config, BATCH }
+module.exports = { LineIterator, bufferOver, lineOffsets, config, BATCH, BIG_ARRAY }

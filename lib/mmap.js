@@ -25,11 +25,17 @@ const MAX_VIEW = bufferConstants.MAX_LENGTH
 // readline()'s shared slab: lines up to SLAB_LINE bytes are copied into it.
 const SLAB_SIZE = 64 * 1024
 const SLAB_LINE = 4096
-const slab = { bytes: null, at: 0 }
+// ab is bytes.buffer, kept apart: the .buffer getter is a slow runtime call.
+// io carries binding.readlineNext()'s arguments (slot, position, at) and its
+// result, so the call converts no value.
+const slab = { bytes: null, ab: null, at: 0 }
+const io = new Float64Array(4)
+const bufferOver = lines.bufferOver
 function newSlab () {
   slab.bytes = new Uint8Array(SLAB_SIZE)
+  slab.ab = slab.bytes.buffer
   slab.at = 0
-  binding.setSlab(slab.bytes)
+  binding.setSlab(slab.bytes, io)
 }
 newSlab()
 const NEWLINE = Buffer.from('\n')
@@ -329,13 +335,17 @@ class Mmap {
     const handle = this.#live()
     const pos = this.#pos
     if (this.#slot === 0) this.#slot = binding.slot(handle)
-    let n = binding.readlineFast(this.#slot, pos, slab.at)
+    io[0] = this.#slot
+    io[1] = pos
+    io[2] = slab.at
+    binding.readlineNext()
+    let n = io[3]
     if (n < 0 && -n <= SLAB_LINE) {
       newSlab()
       n = binding.readlineFast(this.#slot, pos, slab.at)
     }
     if (n > 0) {
-      const line = lines.bufferOver(slab.bytes.buffer, slab.at, n)
+      const line = bufferOver(slab.ab, slab.at, n)
       slab.at = (slab.at + n + 7) & ~7
       this.#pos = pos + n
       return line
@@ -385,6 +395,7 @@ class Mmap {
         state: this.#state,
         live: () => this.#live(),
         scan: (s, e, out, at) => binding.lineEnds(this.#live(), s, e, out, at),
+        bigBuffer: (bytes) => binding.bigArrayBuffer(bytes),
         buffer: (s, size) => size < 0 ? this.buffer : mappedView(this.#live(), s, size)
       }
     }
@@ -605,4 +616,5 @@ class Mmap {
 
 require('./mmap-async').install(Mmap.prototype, inner)
 
-module.exports = { Mmap }
+// newSlab: tests that hand the addon their own slab put the module's back with it.
+module.exports = { Mmap, newSlab }

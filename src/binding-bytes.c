@@ -313,25 +313,54 @@ mm_napi_slot(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// setSlab(bytes): the Uint8Array readlineFast() copies lines into.
+// setSlab(bytes, io?): the Uint8Array readlineFast() copies lines into;
+// io, a Float64Array of 4, is where readlineNext() takes its arguments.
 napi_value
 mm_napi_set_slab(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data;
-  size_t length;
+  size_t argc = 2;
+  napi_value argv[2];
+  void *data, *io = NULL;
+  size_t length, io_length = 0;
   MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1 || !mm_napi_typed(env, argv[0], napi_uint8_array, &data, &length)) return NULL;
+  napi_valuetype io_type = napi_undefined;
+  if (argc >= 2) MM_NAPI_CALL(env, napi_typeof(env, argv[1], &io_type));
+  if (io_type != napi_undefined &&
+      !mm_napi_typed(env, argv[1], napi_float64_array, &io, &io_length))
+    return NULL;
+  if (io_type != napi_undefined && io_length < 4)
+    return mm_napi_throw_range(env, "the call block needs 4 elements");
   mm_instance_t *inst = NULL;
   MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
   if (inst == NULL) return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no instance data");
-  napi_ref ref;
+  napi_ref ref, io_ref = NULL;
   MM_NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &ref));
+  if (io != NULL && napi_create_reference(env, argv[1], 1, &io_ref) != napi_ok) {
+    napi_delete_reference(env, ref);
+    mm_napi_rethrow(env);
+    return NULL;
+  }
+  if (io != NULL) {
+    // The reference keeps the array, so its memory, alive (a typed array's
+    // memory never moves once its address was taken).
+    if (inst->io_ref != NULL) napi_delete_reference(env, inst->io_ref);
+    inst->io_ref = io_ref;
+    inst->io = io;
+  }
   if (inst->slab_ref != NULL) napi_delete_reference(env, inst->slab_ref);
   inst->slab_ref = ref;
   inst->slab = data;
   inst->slab_length = length;
   return NULL;
+}
+
+// The handle in a live slot, or NULL.
+static mm_handle_t *
+slot_handle(const mm_instance_t *inst, uint32_t slot) {
+  if (inst == NULL || slot == 0 || slot >= inst->slot_count || inst->slots[slot] == NULL ||
+      inst->slots[slot]->closed || inst->slots[slot]->released)
+    return NULL;
+  return inst->slots[slot];
 }
 
 // readlineFast(slot, position, at) -> as readlineInto(), into the slab
@@ -348,14 +377,48 @@ mm_napi_readline_fast(napi_env env, napi_callback_info info) {
   if (argc < 3 || !mm_napi_is_number(env, argv[0]) ||
       napi_get_value_uint32(env, argv[0], &slot) != napi_ok)
     return mm_napi_throw_type(env, "expected a slot number");
-  if (inst == NULL || slot == 0 || slot >= inst->slot_count || inst->slots[slot] == NULL ||
-      inst->slots[slot]->closed || inst->slots[slot]->released)
-    return mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
-  mm_handle_t *h = inst->slots[slot];
+  mm_handle_t *h = slot_handle(inst, slot);
+  if (h == NULL) return mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
   if (!mm_napi_size(env, argv[1], &pos) || !mm_napi_size(env, argv[2], &at)) return NULL;
   mm_error_t err;
   int rc = mm_map_readline_into(&h->map, pos, inst->slab, inst->slab_length, at, &length, &err);
   return line_answer(env, rc, length, &err);
+}
+
+// Whether x is an integer from 0 to 2^53 - 1 that fits a size_t (NaN fails
+// every comparison).
+static int
+io_size(double x) {
+  return x >= 0 && x <= 9007199254740991.0 && x == (double)(uint64_t)x &&
+         (uint64_t)x <= (uint64_t)SIZE_MAX;
+}
+
+// readlineNext() -> undefined: readlineFast(io[0], io[1], io[2]) with its
+// arguments and its result (io[3]) in setSlab()'s io, so that the call
+// converts no value: a readline() loop is mostly call overhead.
+napi_value
+mm_napi_readline_next(napi_env env, napi_callback_info info) {
+  (void)info;
+  mm_instance_t *inst = NULL;
+  MM_NAPI_CALL(env, napi_get_instance_data(env, (void **)&inst));
+  if (inst == NULL || inst->io == NULL)
+    return mm_napi_throw_code(env, "ERR_MMAP_INTERNAL", "no call block");
+  double *io = inst->io;
+  double slot = io[0], pos = io[1], at = io[2];
+  io[3] = 0;
+  mm_handle_t *h = slot >= 1 && slot < (double)UINT32_MAX && slot == (double)(uint32_t)slot
+                       ? slot_handle(inst, (uint32_t)slot)
+                       : NULL;
+  if (h == NULL) return mm_napi_throw_code(env, "ERR_MMAP_CLOSED", "mmap closed or invalid");
+  if (!io_size(pos) || !io_size(at))
+    return mm_napi_throw_range(env, "expected a non-negative integer");
+  size_t length;
+  mm_error_t err;
+  int rc = mm_map_readline_into(&h->map, (size_t)pos, inst->slab, inst->slab_length, (size_t)at,
+                                &length, &err);
+  if (rc < 0) return mm_napi_throw(env, &err);
+  io[3] = rc == 1 || length == 0 ? (double)length : -(double)length;
+  return NULL;
 }
 
 // move(handle, dest, src, count): memmove within the map

@@ -505,6 +505,7 @@ instance_finalize(napi_env env, void *data, void *hint) {
   mm_instance_t *inst = data;
   if (inst->make_error != NULL) napi_delete_reference(env, inst->make_error);
   if (inst->slab_ref != NULL) napi_delete_reference(env, inst->slab_ref);
+  if (inst->io_ref != NULL) napi_delete_reference(env, inst->io_ref);
   // Handles still in use keep themselves once their slot is gone (a leak at
   // exit only); released ones are freed here.
   for (uint32_t i = 1; i < inst->slot_count; i++) {
@@ -581,6 +582,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"get", NULL, mm_napi_get, NULL, NULL, NULL, napi_enumerable, NULL},
       {"set", NULL, mm_napi_set, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copy", NULL, mm_napi_copy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"bigArrayBuffer", NULL, mm_napi_big_array_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyStep", NULL, mm_napi_copy_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, mm_napi_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeStep", NULL, mm_napi_write_step, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -593,6 +595,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"slot", NULL, mm_napi_slot, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setSlab", NULL, mm_napi_set_slab, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readlineFast", NULL, mm_napi_readline_fast, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readlineNext", NULL, mm_napi_readline_next, NULL, NULL, NULL, napi_enumerable, NULL},
       {"move", NULL, mm_napi_move, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sync", NULL, mm_napi_sync, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncAsync", NULL, mm_napi_sync_async, NULL, NULL, NULL, napi_enumerable, NULL},

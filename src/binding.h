@@ -39,6 +39,8 @@ typedef struct mm_instance_s {
   uint8_t *slab;
   size_t slab_length;
   bool sigbus_watched; // guardWatch() started this environment's SIGBUS watcher (POSIX)
+  napi_ref io_ref;     // readlineNext()'s arguments and result (setSlab's io)
+  double *io;
 } mm_instance_t;
 
 #define MM_NAPI_CALL(env, call) \
@@ -101,6 +103,9 @@ void mm_handle_finalize(napi_env env, void *data, void *hint);
 // A Buffer of length bytes in a huge-page block whose first byte has the
 // offset lead within a page; NULL (nothing pending) when it cannot be had.
 napi_value mm_napi_big_buffer(napi_env env, size_t length, size_t lead, uint8_t **data);
+// bigArrayBuffer(length) -> a zero-filled ArrayBuffer in a huge-page block of
+// its own, or null.
+napi_value mm_napi_big_array_buffer(napi_env env, napi_callback_info info);
 
 // A job on the thread pool holds the map (it is neither unmapped, moved nor
 // shrunk meanwhile: close() defers the unmap, resize() refuses) ...
@@ -125,6 +130,7 @@ napi_value mm_napi_line_ends(napi_env env, napi_callback_info info);
 napi_value mm_napi_slot(napi_env env, napi_callback_info info);
 napi_value mm_napi_set_slab(napi_env env, napi_callback_info info);
 napi_value mm_napi_readline_fast(napi_env env, napi_callback_info info);
+napi_value mm_napi_readline_next(napi_env env, napi_callback_info info);
 napi_value mm_napi_latin1(napi_env env, napi_callback_info info);
 
 // binding-shm.c: named shared memory.

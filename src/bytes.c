@@ -244,11 +244,28 @@ mm_map_readline(mm_map_t *m, size_t pos, mm_sink_t sink, void *ctx, mm_error_t *
 int
 mm_map_readline_into(mm_map_t *m, size_t pos, uint8_t *buf, size_t size, size_t at, size_t *length,
                      mm_error_t *err) {
-  int rc = mm_map_line_length(m, pos, length, err);
+  size_t backed;
+  *length = 0;
+  int rc = mm_map_backed(m, &backed, err);
+  if (rc < 0 || pos >= m->length) return rc;
+  size_t rest = (pos < backed ? backed : pos) - pos;
+  size_t room = buf != NULL && at <= size ? size - at : 0;
+  // One bracket for the scan and the copy (a bracket's bookkeeping costs
+  // more than a short line's scan); it covers [pos, pos + rest), every byte
+  // the scan may read (memchr reads past the line only within its page).
+  mm_call_t call;
+  rc = mm_map_enter(m, pos, rest, &call, err);
   if (rc < 0) return rc;
-  if (buf == NULL || at > size || *length > size - at || *length == 0) return 0;
-  rc = mm_map_read(m, pos, *length, buf + at, err);
-  return rc < 0 ? rc : 1;
+  const uint8_t *nl = rest > 0 ? memchr(m->data + pos, '\n', rest) : NULL;
+  size_t n = nl == NULL ? rest : (size_t)(nl - (m->data + pos)) + 1;
+  int copied = n > 0 && n <= room;
+  if (copied) memcpy(buf + at, m->data + pos, n);
+  rc = mm_map_leave(m, &call, err);
+  if (rc < 0) return rc;
+  // The line runs into the part of the map the file no longer backs.
+  if (nl == NULL && backed < m->length) return mm__fail(err, "mmap", MM_ETRUNCATED);
+  *length = n;
+  return copied;
 }
 
 int

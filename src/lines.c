@@ -19,7 +19,7 @@ lines_scalar(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap,
     const uint8_t *nl = memchr(p + i, '\n', n - i);
     if (nl == NULL) break;
     i = (size_t)(nl - p) + 1;
-    out[count++] = (double)(base + i);
+    out[count++] = (double)(int64_t)(base + i);
     if (count == cap) {
       *scanned = i;
       return count;
@@ -38,7 +38,7 @@ lines_bits(uint64_t mask, size_t block, uint64_t base, double *out, size_t cap, 
            size_t *scanned) {
   while (mask != 0) {
     size_t at = block + (size_t)__builtin_ctzll(mask) + 1;
-    out[(*count)++] = (double)(base + at);
+    out[(*count)++] = (double)(int64_t)(base + at); // below 2^53: signed converts in one step
     if (*count == cap) {
       *scanned = at;
       return 0;
@@ -70,17 +70,73 @@ lines_sse2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap, s
   return count;
 }
 
+// The lowest set bit of mask | bit 63: defined for mask 0 too.
+#define MM_LINES_LOW(mask) ((size_t)__builtin_ctzll((mask) | ((uint64_t)1 << 63)))
+
+// Writes the offsets of mask's bits (newlines at block + bit) to o[0...]
+// and returns how many: the first two whatever the mask holds, without a
+// branch (ones past its newlines are overwritten by the next block's, or
+// cleared at the end), then a loop for the rest: typical text has zero to
+// two newlines per 64 bytes (measured: two unconditional writes beat one
+// and four, 256 MiB of 40- and 84-byte lines).
+static inline size_t
+lines_flatten(uint64_t mask, uint64_t at, double *o) {
+  size_t bits = (size_t)__builtin_popcountll(mask);
+  o[0] = (double)(int64_t)(at + MM_LINES_LOW(mask));
+  mask &= mask - 1;
+  o[1] = (double)(int64_t)(at + MM_LINES_LOW(mask));
+  mask &= mask - 1;
+  for (size_t k = 2; mask != 0; k++) {
+    o[k] = (double)(int64_t)(at + MM_LINES_LOW(mask));
+    mask &= mask - 1;
+  }
+  return bits;
+}
+
+__attribute__((target("avx2"))) static inline uint64_t
+lines_mask64(const uint8_t *q, __m256i nl) {
+  __m256i a = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)q), nl);
+  __m256i b = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(q + 32)), nl);
+  return (uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b)
+                                                           << 32;
+}
+
 __attribute__((target("avx2"))) static size_t
 lines_avx2(const uint8_t *p, size_t n, uint64_t base, double *out, size_t cap, size_t *scanned) {
   const __m256i nl = _mm256_set1_epi8('\n');
   size_t count = 0, i = 0;
+  // 256 bytes a step while out has room for all their newlines: the four
+  // blocks' loads are issued before any branch on what they found, so a
+  // mispredicted branch does not stall the stream of loads.
+  for (; n - i >= 256 && cap - count >= 256 + 4; i += 256) {
+    uint64_t m0 = lines_mask64(p + i, nl), m1 = lines_mask64(p + i + 64, nl);
+    uint64_t m2 = lines_mask64(p + i + 128, nl), m3 = lines_mask64(p + i + 192, nl);
+    if ((m0 | m1 | m2 | m3) == 0) continue;
+    uint64_t at = base + i + 1;
+    count += lines_flatten(m0, at, out + count);
+    count += lines_flatten(m1, at + 64, out + count);
+    count += lines_flatten(m2, at + 128, out + count);
+    count += lines_flatten(m3, at + 192, out + count);
+  }
   for (; n - i >= 64; i += 64) {
     __m256i a = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)), nl);
     __m256i b = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 32)), nl);
     uint64_t mask = (uint64_t)(uint32_t)_mm256_movemask_epi8(a) |
                     (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
-    if (mask != 0 && !lines_bits(mask, i, base, out, cap, &count, scanned)) return count;
+    if (mask == 0) continue;
+    if (cap - count < 64 + 4) {
+      // Near the end of out: one bit at a time, stopping when it is full.
+      if (!lines_bits(mask, i, base, out, cap, &count, scanned)) {
+        if (cap - count > 0)
+          memset(out + count, 0, sizeof(double) * (cap - count < 4 ? cap - count : 4));
+        return count;
+      }
+      continue;
+    }
+    count += lines_flatten(mask, base + i + 1, out + count);
   }
+  // What the last block wrote past its newlines (at most two).
+  if (cap - count > 0) memset(out + count, 0, sizeof(double) * (cap - count < 4 ? cap - count : 4));
   size_t rest;
   count += lines_scalar(p + i, n - i, base + i, out + count, cap - count, &rest);
   *scanned = i + rest;

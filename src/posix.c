@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 // File offsets past 4 GiB need a 64-bit off_t, which 32-bit systems give only
@@ -402,19 +403,110 @@ big_huge(void) {
   return huge;
 }
 
-void *
-mm__big_alloc(size_t size) {
-  // Without huge pages a block of its own is no faster than the heap: a
-  // fresh heap buffer, as Buffer.from() makes, is then the better copy.
-  if (!big_huge()) return NULL;
+// Making a block's pages costs what the machine makes it cost: transparent
+// huge pages are usually the cheapest (one fault per 2 MiB), but where the
+// kernel must compact memory for them, or a virtual machine's host backs
+// fresh guest memory lazily, they were measured at several times the cost
+// of 4 KiB pages. So each kind's cost per byte is measured as blocks are
+// made (a moving average, nanoseconds per KiB) and the cheaper is used,
+// the other tried again every MM_BIG_PROBE blocks; a block of huge pages
+// whose pages turn out dearer than 4 KiB ones gets 4 KiB pages for the
+// rest. Any thread may update the figures: they are estimates, so relaxed
+// atomics are enough.
+#define MM_BIG_PROBE 8
+static uint64_t big_cost[2]; // [0] 4 KiB pages, [1] huge pages; 0: not measured yet
+static uint32_t big_count;
+
+static uint64_t
+big_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+// Notes what making bytes of one kind of page took (see big_cost).
+static void
+big_note(int huge, uint64_t ns, size_t bytes) {
+  if (bytes < 1024) return;
+  uint64_t cost = ns / (bytes / 1024) + 1;
+  uint64_t old = __atomic_load_n(&big_cost[huge], __ATOMIC_RELAXED);
+  __atomic_store_n(&big_cost[huge], old == 0 ? cost : (old * 3 + cost) / 4, __ATOMIC_RELAXED);
+}
+
+// Huge pages are made this many bytes at a time: when a step costs more per
+// byte than 4 KiB pages were measured to, the rest of the block gets those.
+#define MM_BIG_STEP ((size_t)32 << 20)
+
+// Maps size bytes and makes their pages, huge or not; NULL when it cannot
+// make them in one call (then the heap is as good).
+static void *
+big_make(size_t size, int huge) {
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
+#if defined(MADV_POPULATE_WRITE) && defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+  size_t done = 0;
+  if (huge) {
+    // With transparent huge pages in "madvise" mode MADV_HUGEPAGE is what
+    // makes the kernel back the block with 2 MiB pages.
+    (void)madvise(p, size, MADV_HUGEPAGE);
+    while (done < size) {
+      size_t step = size - done < MM_BIG_STEP ? size - done : MM_BIG_STEP;
+      uint64_t t0 = big_now();
+      // Failure only costs speed: the rest is faulted in as it is written.
+      if (madvise((char *)p + done, step, MADV_POPULATE_WRITE) != 0) return p;
+      uint64_t took = big_now() - t0;
+      big_note(1, took, step);
+      done += step;
+      uint64_t small = __atomic_load_n(&big_cost[0], __ATOMIC_RELAXED);
+      if (small != 0 && step >= 1024 && took / (step / 1024) + 1 > small) break;
+    }
+    if (done >= size) return p;
+  }
+  // 4 KiB pages, all made in one call (Linux 5.14 and later), not a trap
+  // per page: that halves what the pages and the copy cost together.
+  (void)madvise((char *)p + done, size - done, MADV_NOHUGEPAGE);
+  uint64_t t0 = big_now();
+  if (madvise((char *)p + done, size - done, MADV_POPULATE_WRITE) == 0) {
+    big_note(0, big_now() - t0, size - done);
+    return p;
+  }
+  if (done > 0) return p; // part made; the rest faults in as it is written
+#else
 #ifdef MADV_HUGEPAGE
-  // With transparent huge pages in "madvise" mode this is what makes the
-  // kernel back the block with 2 MiB pages; failure only costs speed.
-  (void)madvise(p, size, MADV_HUGEPAGE);
+  if (huge) {
+    (void)madvise(p, size, MADV_HUGEPAGE);
+    return p; // faulted in as the copy goes
+  }
 #endif
-  return p;
+#endif
+  (void)munmap(p, size);
+  return NULL;
+}
+
+void *
+mm__big_alloc(size_t size) {
+  int huge_ok = big_huge();
+#ifndef MADV_POPULATE_WRITE
+  // Without a way to make 4 KiB pages in one call a block of its own is no
+  // faster than the heap: a fresh heap buffer, as Buffer.from() makes, is
+  // then the better copy.
+  if (!huge_ok) return NULL;
+  return big_make(size, 1);
+#else
+  int huge = 0;
+  if (huge_ok) {
+    uint64_t small = __atomic_load_n(&big_cost[0], __ATOMIC_RELAXED);
+    uint64_t big = __atomic_load_n(&big_cost[1], __ATOMIC_RELAXED);
+    uint32_t n = __atomic_fetch_add(&big_count, 1, __ATOMIC_RELAXED);
+    if (big == 0)
+      huge = 1;
+    else if (small == 0)
+      huge = 0;
+    else
+      huge = (big <= small) != (n % MM_BIG_PROBE == MM_BIG_PROBE - 1);
+  }
+  return big_make(size, huge);
+#endif
 }
 
 void

@@ -310,3 +310,44 @@ mm_napi_big_buffer(napi_env env, size_t length, size_t lead, uint8_t **data) {
   }
   return NULL;
 }
+
+// bigArrayBuffer(length) -> a zero-filled ArrayBuffer of length bytes in a
+// block of its own with huge pages asked for (lineOffsets() fills one in a
+// single pass: faulting a fresh heap array in 4 KiB at a time costs more
+// than the scan), or null where the process has no such block (see
+// mm__big_alloc) or Node refuses external memory.
+napi_value
+mm_napi_big_array_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 1, length;
+  napi_value argv[1], result;
+  MM_NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !mm_napi_size(env, argv[0], &length)) return NULL;
+  if (length == 0 || length > mm_napi_max_buffer(env))
+    return mm_napi_throw_range(env, "expected a length from 1 to the longest ArrayBuffer");
+  MM_NAPI_CALL(env, napi_get_null(env, &result));
+  mm_external_t *block = calloc(1, sizeof(*block));
+  if (block == NULL) return result;
+  block->state = EXT_CREATING;
+  block->size = length;
+  block->base = mm_big_alloc(length);
+  if (block->base == NULL) {
+    free(block);
+    return result;
+  }
+  napi_value ab;
+  napi_status status =
+      napi_create_external_arraybuffer(env, block->base, length, big_block_finalize, block, &ab);
+  if (status == napi_ok) {
+    block->state = EXT_LIVE;
+    int64_t ignored;
+    napi_adjust_external_memory(env, (int64_t)length, &ignored);
+    return ab;
+  }
+  napi_value ignored;
+  napi_get_and_clear_last_exception(env, &ignored);
+  if (external_failed(&block->state, status)) {
+    mm_big_free(block->base, block->size);
+    free(block);
+  }
+  return result;
+}

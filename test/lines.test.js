@@ -125,6 +125,55 @@ describe('lines() and lineOffsets()', function () {
     assert.deepStrictEqual(got, reference(bytes, 0, bytes.length, { keepEnds: true }).lines)
   })
 
+  it('matches the reference when the offsets fill an array of its own (huge pages or made in one call), on every kernel', function () {
+    this.timeout(60000)
+    // Over lines.BIG_ARRAY bytes of offsets: 1.1 M lines of 0 to 9 bytes,
+    // with runs of empty lines and of long ones.
+    const rnd = helpers.random(15)
+    const count = Math.ceil(lines.BIG_ARRAY / 8) + 100000
+    const parts = []
+    for (let i = 0; i < count; i++) {
+      const r = rnd()
+      parts.push(r < 0.1 ? '' : r < 0.101 ? 'y'.repeat(300) : 'x'.repeat(Math.floor(rnd() * 10)))
+    }
+    const bytes = Buffer.from(parts.join('\n') + '\n')
+    const want = []
+    for (let s = 0; s < bytes.length; s = bytes.indexOf(10, s) + 1) want.push(s)
+    const m = res.mapOf(bytes)
+    for (const [level] of KERNELS) {
+      binding.searchKernel(level)
+      // Several calls: the process tries both kinds of pages (see mm__big_alloc).
+      for (let r = 0; r < 3; r++) {
+        const got = m.lineOffsets()
+        assert.ok(got instanceof Float64Array)
+        assert.strictEqual(got.length, want.length)
+        for (let i = 0; i < want.length; i++) {
+          if (got[i] !== want[i]) assert.fail(`offset ${i}: ${got[i]} !== ${want[i]} (kernel ${level})`)
+        }
+      }
+      const part = m.lineOffsets(12345, bytes.length - 999)
+      const from = want.findIndex((x) => x >= 12345)
+      const to = want.findIndex((x) => x >= bytes.length - 999)
+      assert.deepStrictEqual([...part], [12345, ...want.slice(want[from] === 12345 ? from + 1 : from, to)])
+    }
+  })
+
+  it('bigArrayBuffer() gives zero-filled memory or null, and refuses lengths it cannot give', function () {
+    const ab = binding.bigArrayBuffer(lines.BIG_ARRAY)
+    if (ab !== null) {
+      assert.ok(ab instanceof ArrayBuffer)
+      assert.strictEqual(ab.byteLength, lines.BIG_ARRAY)
+      const f = new Float64Array(ab)
+      assert.ok(f.every((x) => x === 0))
+      f.fill(7)
+      assert.strictEqual(f[f.length - 1], 7)
+    }
+    assertCode(() => binding.bigArrayBuffer(0), RangeError, 'ERR_OUT_OF_RANGE')
+    assertCode(() => binding.bigArrayBuffer(2 ** 60), RangeError, 'ERR_OUT_OF_RANGE')
+    assertCode(() => binding.bigArrayBuffer(-1), RangeError, 'ERR_OUT_OF_RANGE')
+    assertCode(() => binding.bigArrayBuffer('x'), TypeError, 'ERR_INVALID_ARG_TYPE')
+  })
+
   it('views a map longer than one ArrayBuffer may be in windows that start at a line', function () {
     const saved = { ...lines.config }
     try {
@@ -242,6 +291,81 @@ describe('readline() fast path', function () {
     assert.strictEqual(String(b.readline()), 'b\n')
     assertCode(() => binding.readlineFast(1e9, 0, 0), Error, 'ERR_MMAP_CLOSED')
     assertCode(() => binding.readlineFast('x', 0, 0), TypeError, 'ERR_INVALID_ARG_TYPE')
+  })
+
+  it('matches a plain reference on random text from random positions, each line a Buffer of its own', function () {
+    this.timeout(60000)
+    fc.assert(fc.property(
+      fc.array(fc.oneof(fc.constant(10), fc.integer({ min: 0, max: 255 })), { maxLength: 300 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      fc.nat(5000),
+      (bytes, seeks, longAt) => {
+        // Now and then one line longer than readline()'s slab line (4096 bytes).
+        const text = Buffer.from(bytes)
+        const big = longAt % 3 === 0 ? Buffer.alloc(4000 + longAt, 120) : Buffer.alloc(0)
+        const data = Buffer.concat([text.subarray(0, text.length >> 1), big, text.subarray(text.length >> 1)])
+        if (data.length === 0) return
+        const m = res.mapOf(data)
+        for (const at of [0, ...seeks.map((x) => x % (data.length + 1))]) {
+          m.seek(at)
+          const got = []
+          for (let line = m.readline(); line.length > 0; line = m.readline()) {
+            assert.ok(Buffer.isBuffer(line))
+            got.push(line)
+          }
+          assert.strictEqual(m.tell(), data.length)
+          const want = reference(data, at, data.length, { keepEnds: true }).lines
+          assert.deepStrictEqual(got.map((b) => b.toString('latin1')), want.map((b) => b.toString('latin1')))
+          // Copies: writing to one changes neither the map nor another line.
+          if (got.length > 1) {
+            got[0].fill(0)
+            assert.strictEqual(got[1].toString('latin1'), want[1].toString('latin1'))
+            assert.strictEqual(m.subarray(at, at + want[0].length).toString('latin1'), want[0].toString('latin1'))
+          }
+        }
+        m.close()
+      }), { numRuns: 150 })
+  })
+
+  it('readlineNext() refuses a call block with a closed map, a bad slot or a bad position', function () {
+    const { newSlab } = require('../lib/mmap')
+    const m = res.mapOf('one\ntwo\n')
+    m.readline() // gives the map its slot number
+    const io = new Float64Array(4)
+    const slab = new Uint8Array(64)
+    try {
+      binding.setSlab(slab, io)
+      const call = (slot, pos, at) => {
+        io.set([slot, pos, at, 123])
+        binding.readlineNext()
+        return io[3]
+      }
+      let slot = 0
+      for (let i = 1; i < 1000 && slot === 0; i++) {
+        try {
+          if (call(i, 4, 0) === 4 && Buffer.from(slab.subarray(0, 4)).toString() === 'two\n') slot = i
+        } catch {}
+      }
+      assert.ok(slot > 0, 'the map answers under some slot number')
+      assert.strictEqual(call(slot, 0, 61), -4, 'a line that does not fit is not copied')
+      assert.strictEqual(call(slot, 8, 0), 0, 'the end of the map')
+      assert.strictEqual(call(slot, 1e9, 0), 0, 'past the end of the map')
+      for (const bad of [0, -1, 0.5, NaN, Infinity, 2 ** 32 + 1, 1e300]) {
+        assertCode(() => call(bad, 0, 0), Error, 'ERR_MMAP_CLOSED')
+      }
+      for (const [pos, at] of [[-1, 0], [0.5, 0], [NaN, 0], [2 ** 64, 0], [0, -1], [0, 1.5], [0, NaN], [0, Infinity]]) {
+        assertCode(() => call(slot, pos, at), RangeError, 'ERR_OUT_OF_RANGE')
+      }
+      assert.strictEqual(io[3], 0, 'a refused call leaves no length behind')
+      m.close()
+      assertCode(() => call(slot, 0, 0), Error, 'ERR_MMAP_CLOSED')
+      assertCode(() => binding.setSlab(slab, new Float64Array(3)), RangeError, 'ERR_OUT_OF_RANGE')
+      assertCode(() => binding.setSlab(slab, new Uint8Array(32)), TypeError, 'ERR_INVALID_ARG_TYPE')
+    } finally {
+      newSlab()
+    }
+    const again = res.mapOf('x\ny')
+    assert.deepStrictEqual([again.readline(), again.readline(), again.readline()].map(String), ['x\n', 'y', ''])
   })
 
   it('keeps working across many maps opened and collected', function () {
