@@ -229,7 +229,7 @@ async function lineRows ({ dir, size, runs, log, check }) {
     }
 
     if (avg === 84) {
-      // In a child each, with huge pages asked for and refused
+      // In a child each, with huge pages allowed and refused
       // (MMAP_NATIVE_HUGEPAGES=0), so one run covers both states.
       for (const huge of ['1', '0']) {
         const p = spawnSync(process.execPath, ['--expose-gc', __filename, '--read', file, String(runs)],
@@ -237,7 +237,7 @@ async function lineRows ({ dir, size, runs, log, check }) {
         if (p.status !== 0) throw new Error(`read() child failed: ${p.stderr}`)
         const t = JSON.parse(p.stdout)
         check(`read() length (huge pages ${huge})`, t.length, size)
-        const thp = `THP ${thpMode()}, ${huge === '1' ? 'own block, huge pages asked for' : 'MMAP_NATIVE_HUGEPAGES=0 (heap Buffer)'}`
+        const thp = `THP ${thpMode()}, ${huge === '1' ? 'huge pages allowed (the cheaper page kind, measured)' : 'MMAP_NATIVE_HUGEPAGES=0 (4 KiB pages)'}`
         row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(t.read, size), baseline: 'fs.readFileSync', base: result(t.rfs, size), goal: 3 })
         row({ op: `read() of the whole map, ${size / MiB} MiB, ${thp}`, native: result(t.read, size), baseline: 'Buffer.from(m.subarray())', base: result(t.from, size), goal: 1 })
       }
