@@ -300,7 +300,10 @@ mm_map_check(mm_map_t *m, const mm_call_t *call, mm_error_t *err) {
 int
 mm_map_leave(mm_map_t *m, mm_call_t *call, mm_error_t *err) {
   if (!call->active) return 0;
-  // Read the count before the bracket ends (a run made after it is not the call's).
+  // Every run the call may have read the zeros of has credited it by now
+  // (see mm__guard_settle). Then the count, before the bracket ends (a run
+  // made after it is not the call's).
+  (void)mm__guard_settle(m);
   int rc = mm__guard_here() == 0 ? 0 : mm_map_check(m, call, err);
   // A zero run started or finished in this map while the call ran (one the
   // credit above may have missed: made after the call's slot was scanned)

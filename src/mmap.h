@@ -85,6 +85,7 @@ typedef struct mm_map_s {
   volatile uint32_t faults;  // faults the guard has absorbed in this map
   volatile size_t lost_from; // lowest OS-mapping offset the guard replaced; SIZE_MAX: none
   volatile uint32_t runs;    // zero runs the guard started in this map (faults: finished)
+  volatile uint32_t settled; // of those, the ones whose handler is done (credits landed)
 } mm_map_t;
 
 // A named platform constant (MAP_*, PROT_*, MADV_*) that JavaScript sees.

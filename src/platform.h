@@ -70,6 +70,12 @@ void mm__guard_begin(const void *lo, size_t length);
 uint32_t mm__guard_here(void);
 // Zero runs started in m so far (0 where the platform does not count them).
 uint32_t mm__guard_runs(const mm_map_t *m);
+// Waits until every zero run started in m so far has credited the calls it
+// met (a handler on another thread may be between its run and its credit),
+// then returns mm__guard_runs(m). A call's end reads it before
+// mm__guard_here(), so a credit for a run whose zeros the call read is not
+// still on its way.
+uint32_t mm__guard_settle(const mm_map_t *m);
 // The lowest OS-mapping offset the guard replaced (SIZE_MAX: none), read atomically.
 size_t mm__guard_lost(const mm_map_t *m);
 int mm__guard_here_truncated(void);

@@ -43,8 +43,9 @@
 //      mapped (fd, offset, skew, flags, prot): fstat the file to tell a page
 //      past its end from one it covers again, mmap a zero run, then (seq_cst,
 //      in this order: see mm__guard_check) map->faults += 1, lower
-//      map->lost_from with a CAS from a fresh read (never raise it), and
-//      credit the running calls the run meets; unpin (users -= 1, release).
+//      map->lost_from with a CAS from a fresh read (never raise it), run the
+//      asymmetric barrier (guard_asym), credit the running calls the run
+//      meets, count the run settled (release); unpin (users -= 1, release).
 //
 // Removal. A writer clears a record (seq odd, fields zeroed, seq even, all
 // seq_cst) and then waits until users is 0 before anything is unmapped or the
@@ -115,10 +116,18 @@
 // lost_from and faults, credits every slot whose range meets the run (on any
 // thread: a pool thread's fault can replace the very bytes the main thread's
 // call is reading). A call fails for those runs only, never for faults
-// elsewhere in the map. Ordering: begin stores the range (seq_cst) before the
-// core reads the map's faults and lost_from (seq_cst); the handler updates
-// those (seq_cst) before it reads the slots (seq_cst). So either the handler
-// sees the call's range and credits it, or the call's check sees the run.
+// elsewhere in the map. Ordering: begin stores the range before the core
+// reads the map's faults and lost_from (seq_cst); the handler updates those
+// (seq_cst) before it reads the slots (seq_cst). The full barrier this needs
+// between begin's store and the core's reads is either the store's own
+// (seq_cst) or, where membarrier(2) works, one the handler makes every
+// thread run before it reads the slots (see guard_asym: begin then stores
+// with release, which costs a third of a short readline() less). So either
+// the handler sees the call's range and credits it, or the call's check
+// sees the run. A call's end waits until every run counted in the map has
+// finished its credit (settled catches up with runs; mm__guard_settle)
+// before it reads its own count, so no credit for a run whose zeros it read
+// is still on its way while a check on another thread raises lost_from.
 // Each slot carries a generation next to its counts, in one word the handler
 // updates by compare-and-swap, so a credit never lands in the thread's next
 // call (see guard_credit). Slots are claimed under the lock on a thread's
@@ -186,6 +195,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #ifdef __linux__
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #endif
 #include <sys/statvfs.h>
@@ -267,6 +278,88 @@ static int guard_installed = 0;
 // default action instead of going to libuv, which would only wake the loop.
 static void *guard_uv_handler = NULL;
 static int guard_listener_count = 0;
+
+// The asymmetric fence (see "Per-call attribution"). Where membarrier(2)'s
+// private expedited command works (Linux 4.14 and later, not refused by a
+// seccomp filter), the handler makes every thread of the process run a full
+// barrier before it reads the call slots, and a call publishes its range
+// with a release store instead of a seq_cst one (on x86 an xchg, a third of
+// a short readline()). guard_asym is set once, by asym_setup under a
+// pthread_once that every path making a record runs before it takes
+// guard_lock (so the registration, 7-46 ms, never runs under the lock, and
+// a fork() on another thread, whose prepare handler takes the lock, cannot
+// deadlock with it), and before any record exists: a handler that finds a
+// record reads it set. The registration survives fork() (the kernel copies
+// it; only execve clears it), so a child needs nothing.
+// A failed barrier in the handler (ENOMEM) clears guard_asym (calls begun
+// from then on publish with seq_cst) and sets guard_asym_failed for good:
+// calls still running may have published with a plain store the handler
+// could not see, so from then on every handler lowers lost_from again to
+// its run after its credit, and such a call whose range reaches the run
+// fails at its end (mm_map_leave) as a credited call would.
+static int guard_asym = 0;
+static int guard_asym_failed = 0;
+static pthread_once_t asym_once = PTHREAD_ONCE_INIT;
+
+#ifdef MM_GUARD_TEST_HOOKS
+// Test hooks (guard-credit-race.c): mm_posix_guard_test_barrier_fails makes
+// the handler's barrier fail as membarrier() may (ENOMEM);
+// mm_posix_guard_test_credit_misses makes its credit reach no call (as one
+// that could not see a range published with a plain store);
+// mm_posix_guard_test_hold parks the handler between its run and its credit
+// (it sets mm_posix_guard_test_held) until the test clears it, as a handler
+// preempted there, or in a slow barrier, would be.
+int mm_posix_guard_test_barrier_fails = 0;
+int mm_posix_guard_test_credit_misses = 0;
+int mm_posix_guard_test_hold = 0;
+int mm_posix_guard_test_held = 0;
+
+int
+mm_posix_guard_test_asym(void) {
+  return __atomic_load_n(&guard_asym, __ATOMIC_SEQ_CST);
+}
+#endif
+
+static void
+asym_setup(void) {
+#if defined(__linux__) && defined(__NR_membarrier)
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0 &&
+      syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0)
+    __atomic_store_n(&guard_asym, 1, __ATOMIC_SEQ_CST);
+#endif
+}
+
+// Run by every path that makes a record, before it takes guard_lock.
+static void
+asym_once_run(void) {
+  pthread_once(&asym_once, asym_setup);
+}
+
+// In the handler, after its run is counted and before it reads the call
+// slots: every other thread's stores so far (a call's range) are visible
+// here, and its loads from now on (a call's reads of the map's fault state)
+// see this thread's updates. 0 when it could not be had (then guard_asym
+// is cleared and guard_asym_failed set; see above).
+static int
+asym_barrier(void) {
+#if defined(__linux__) && defined(__NR_membarrier)
+  if (!__atomic_load_n(&guard_asym, __ATOMIC_SEQ_CST)) return 1;
+  int ok = 1;
+#ifdef MM_GUARD_TEST_HOOKS
+  if (__atomic_load_n(&mm_posix_guard_test_barrier_fails, __ATOMIC_RELAXED))
+    ok = 0;
+  else
+#endif
+    ok = syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0;
+  if (!ok) {
+    __atomic_store_n(&guard_asym_failed, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&guard_asym, 0, __ATOMIC_SEQ_CST);
+  }
+  return ok;
+#else
+  return 1;
+#endif
+}
 
 // Call slots (see "Per-call attribution"): one per thread that ever made a
 // call, claimed under the lock on its first call and given back when the
@@ -350,13 +443,27 @@ mm__guard_begin(const void *lo, size_t length) {
   if (slot == NULL) return;
   // A new generation with no credits, then the range, hi last: until hi is
   // stored the range reads as empty (end left lo == hi == 0).
+  // The first two stores need no full barrier of their own (on x86 a
+  // release store is a plain one). They are releases so that a handler that
+  // reads the new lo (acquire) after an old hi also sees end's hi = 0 and
+  // the new generation: its CAS then fails, and it reads the slot again
+  // (see guard_credit); one that reads the new hi reads the new lo and
+  // generation too.
   uint64_t state = __atomic_load_n(&slot->state, __ATOMIC_RELAXED);
-  __atomic_store_n(&slot->state, ((state >> 32) + 1) << 32, __ATOMIC_SEQ_CST);
-  __atomic_store_n(&slot->lo, (uintptr_t)lo, __ATOMIC_SEQ_CST);
-  // Published before the core reads the map's fault state (seq_cst): a zero
-  // run made after this store credits the call, one made before it is seen
-  // by the core's check (see "Per-call attribution").
-  __atomic_store_n(&slot->hi, (uintptr_t)lo + length, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&slot->state, ((state >> 32) + 1) << 32, __ATOMIC_RELEASE);
+  __atomic_store_n(&slot->lo, (uintptr_t)lo, __ATOMIC_RELEASE);
+  // Published before the core reads the map's fault state: a zero run made
+  // after this store credits the call, one made before it is seen by the
+  // core's check (see "Per-call attribution"). That needs a full barrier
+  // between this store and those reads: the store is seq_cst, or the
+  // handler runs one on every thread (membarrier, see guard_asym) before it
+  // reads the slots, and a compiler barrier is enough here.
+  if (__atomic_load_n(&guard_asym, __ATOMIC_RELAXED)) {
+    __atomic_store_n(&slot->hi, (uintptr_t)lo + length, __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  } else {
+    __atomic_store_n(&slot->hi, (uintptr_t)lo + length, __ATOMIC_SEQ_CST);
+  }
 }
 
 uint32_t
@@ -376,8 +483,13 @@ void
 mm__guard_end(void) {
   mm_guard_slot_t *slot = my_slot;
   if (slot == NULL) return;
-  __atomic_store_n(&slot->hi, 0, __ATOMIC_SEQ_CST);
-  __atomic_store_n(&slot->lo, 0, __ATOMIC_SEQ_CST);
+  // Release: the call's reads of the map and of the fault state stay before
+  // the range is withdrawn. Nothing is read after these stores, so no full
+  // barrier is needed; a handler that still reads the old range credits a
+  // call that is over (the CAS on the generation keeps the credit out of
+  // the next call).
+  __atomic_store_n(&slot->hi, 0, __ATOMIC_RELEASE);
+  __atomic_store_n(&slot->lo, 0, __ATOMIC_RELEASE);
 }
 
 // Credits every running call whose range meets [a, z), the run just made.
@@ -532,6 +644,16 @@ guard_page(const mm_map_t *m) {
   return mm_posix_page();
 }
 
+// Lowers m->lost_from to offset unless it is lower already (a CAS from a
+// fresh read: never raises it).
+static void
+guard_lower(mm_map_t *m, size_t offset) {
+  size_t cur = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
+  while (offset < cur && !__atomic_compare_exchange_n(&m->lost_from, &cur, offset, 1,
+                                                      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+    ;
+}
+
 static void
 guard_handler(int sig, siginfo_t *info, void *context) {
   int saved_errno = errno;
@@ -601,12 +723,30 @@ guard_handler(int sig, siginfo_t *info, void *context) {
         // read below, and the CAS lowers it.
         __atomic_add_fetch(&m->faults, 1, __ATOMIC_SEQ_CST);
         size_t offset = lost - start;
-        size_t cur = __atomic_load_n(&m->lost_from, __ATOMIC_SEQ_CST);
-        while (offset < cur && !__atomic_compare_exchange_n(&m->lost_from, &cur, offset, 1,
-                                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-          ;
-        guard_credit(lost, run_end, past_end);
+        guard_lower(m, offset);
+#ifdef MM_GUARD_TEST_HOOKS
+        if (__atomic_load_n(&mm_posix_guard_test_hold, __ATOMIC_SEQ_CST)) {
+          __atomic_store_n(&mm_posix_guard_test_held, 1, __ATOMIC_SEQ_CST);
+          while (__atomic_load_n(&mm_posix_guard_test_hold, __ATOMIC_SEQ_CST))
+            sched_yield();
+        }
+#endif
+        int ordered = asym_barrier();
+#ifdef MM_GUARD_TEST_HOOKS
+        if (!__atomic_load_n(&mm_posix_guard_test_credit_misses, __ATOMIC_SEQ_CST))
+#endif
+          guard_credit(lost, run_end, past_end);
+        // Without the barrier (now or ever since a call may have published
+        // its range with a plain store, see guard_asym) the credit may have
+        // missed a call that read the run: lost_from goes back down to the
+        // run (a check may have raised it meanwhile), so such a call whose
+        // range reaches it fails at its end. Too low costs a refill only.
+        if (!ordered || __atomic_load_n(&guard_asym_failed, __ATOMIC_SEQ_CST))
+          guard_lower(m, offset);
       }
+      // The run's credits have landed (see mm__guard_settle); also when no
+      // run was made, so the count catches up with runs.
+      __atomic_add_fetch(&m->settled, 1, __ATOMIC_RELEASE);
       __atomic_sub_fetch(&r->users, 1, __ATOMIC_RELEASE);
       if (p != MAP_FAILED) {
         errno = saved_errno;
@@ -774,6 +914,7 @@ int
 mm__guard_add(mm_map_t *m, mm_error_t *err) {
   mm_guard_record_t *r = NULL;
   pthread_once(&guard_atfork_once, guard_atfork);
+  asym_once_run();
   pthread_mutex_lock(&guard_lock);
   // The record, and one more reserved for the tombstone close() may leave.
   int rc = guard_room_locked(2, err);
@@ -844,6 +985,7 @@ void *
 mm_posix_guard_span(mm_map_t *m, void *base, size_t length) {
   mm_guard_record_t *r = NULL;
   mm_error_t ignored;
+  asym_once_run();
   pthread_mutex_lock(&guard_lock);
   if (guard_record_locked((uintptr_t)base, length, m, 0, &r, &ignored) < 0) r = NULL;
   pthread_mutex_unlock(&guard_lock);
@@ -879,6 +1021,7 @@ int
 mm_posix_guard_tombstone(mm_map_t *m, void *base, size_t length) {
   mm_guard_record_t *r = NULL, *own = m->guard;
   mm_error_t ignored;
+  asym_once_run();
   pthread_mutex_lock(&guard_lock);
   // From the map's reservation (see "Reservations"): this cannot fail.
   int reserved = own != NULL && own->map == m && own->spare > 0;
@@ -926,6 +1069,21 @@ mm__guard_lost(const mm_map_t *m) {
 uint32_t
 mm__guard_runs(const mm_map_t *m) {
   return __atomic_load_n(&m->runs, __ATOMIC_SEQ_CST);
+}
+
+uint32_t
+mm__guard_settle(const mm_map_t *m) {
+  // A run counted in runs whose handler has not yet credited the calls it
+  // met (it may be in its barrier, or preempted): wait for it. A check on a
+  // third thread can raise lost_from back before that credit lands, and a
+  // call that read the run's zeros would then pass (reviewer's P3). The
+  // handler never waits for anything, so this ends.
+  uint32_t runs;
+  for (unsigned spins = 0; (runs = __atomic_load_n(&m->runs, __ATOMIC_SEQ_CST)) !=
+                           __atomic_load_n(&m->settled, __ATOMIC_ACQUIRE);
+       spins++)
+    if (spins > 16) sched_yield();
+  return runs;
 }
 
 uint32_t
@@ -1026,6 +1184,7 @@ guard_refill_swap(mm_map_t *m, uintptr_t a, uintptr_t z, int flags, int prot, in
   shadow.os_length = length;
   shadow.guard = NULL;
   shadow.faults = 0;
+  shadow.settled = shadow.runs; // no handler of the shadow is on its way
   shadow.lost_from = SIZE_MAX;
   void *span = mm_posix_guard_span(&shadow, aside, length);
   if (span == NULL) {

@@ -148,6 +148,14 @@ mm__guard_runs(const mm_map_t *m) {
   return 0;
 }
 
+uint32_t
+mm__guard_settle(const mm_map_t *m) {
+  // No runs are counted here (see mm__guard_runs): a view swapped for zeros
+  // on another thread is seen through swap_count (see "Other threads").
+  (void)m;
+  return 0;
+}
+
 int
 mm__guard_here_truncated(void) {
   return (swapped_here() & 2) != 0;
